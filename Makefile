@@ -1,0 +1,34 @@
+# Tether: build, test and demo on a Debian 12 machine with the Swift toolchain.
+# `make test` and `make demo` install what they need (as root) on first use.
+
+SWIFT ?= swift
+SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
+DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
+	openssl postgresql-15 sqlite3 procps
+
+.PHONY: all deps build test lint format demo clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+# Builds everything, starts the throwaway servers, runs every test, stops the servers.
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	scripts/with-test-servers.sh $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+lint:
+	swift-format lint --strict --recursive --parallel Package.swift Sources Tests Examples Benchmarks
+
+format:
+	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Examples Benchmarks
+
+demo: deps
+	@scripts/demo.sh
+
+clean:
+	rm -rf .build

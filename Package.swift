@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Warnings stay warnings for users who depend on us; CI turns them into errors with
+// `-Xswiftc -warnings-as-errors` (see the Makefile).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "Tether",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TetherRetry", targets: ["TetherRetry"]),
+        .library(name: "TetherChannels", targets: ["TetherChannels"]),
+        .library(name: "TetherNet", targets: ["TetherNet"]),
+        .library(name: "TetherSMTP", targets: ["TetherSMTP"]),
+        .library(name: "TetherPool", targets: ["TetherPool"]),
+        .library(name: "TetherODBC", targets: ["TetherODBC"]),
+        .library(name: "TetherTestKit", targets: ["TetherTestKit"]),
+        .executable(name: "queue-mailer", targets: ["QueueMailer"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CTetherOpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CTetherODBC",
+            pkgConfig: "odbc",
+            providers: [.apt(["unixodbc-dev"])]
+        ),
+        .systemLibrary(name: "CTetherSystem"),
+
+        .target(name: "TetherRetry", swiftSettings: strict),
+        .target(name: "TetherChannels", swiftSettings: strict),
+        .target(
+            name: "TetherNet",
+            dependencies: ["CTetherOpenSSL", "CTetherSystem"],
+            swiftSettings: strict
+        ),
+        .target(name: "TetherSMTP", dependencies: ["TetherNet", "TetherRetry"], swiftSettings: strict),
+        .target(name: "TetherPool", dependencies: ["TetherRetry"], swiftSettings: strict),
+        .target(name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool"], swiftSettings: strict),
+        .target(
+            name: "TetherTestKit",
+            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "QueueMailer",
+            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            path: "Examples/QueueMailer/Sources/QueueMailer",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The TetherChannels module; its types arrive with its issue (see Docs/architecture.md).

@@ -1,0 +1,1 @@
+// The TetherPool module; its types arrive with its issue (see Docs/architecture.md).

@@ -1,0 +1,1 @@
+// The TetherSMTP module; its types arrive with its issue (see Docs/architecture.md).
