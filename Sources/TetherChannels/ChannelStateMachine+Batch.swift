@@ -1,0 +1,39 @@
+extension ChannelStateMachine {
+    /// What a batch send did with the elements it offered.
+    struct BatchSendAction {
+        /// How many leading elements got in.
+        var accepted = 0
+        /// Waiting receivers to resume, each with its element.
+        var deliveries: [(ReceiverWaker, Element)] = []
+        /// Whether the channel was closed, so the rest were handed back.
+        var closed = false
+    }
+
+    /// Takes as many leading `elements` as fit now: first to waiting receivers, then into
+    /// the buffer. On a closed channel every remaining element is counted as handed back.
+    mutating func send(contentsOf elements: ArraySlice<Element>) -> BatchSendAction {
+        var action = BatchSendAction()
+        guard phase == .open else {
+            counters.sent += elements.count
+            counters.handedBackOnClose += elements.count
+            action.closed = true
+            checkConservation()
+            return action
+        }
+        var index = elements.startIndex
+        while index < elements.endIndex, let receiver = receivers.popFirst() {
+            action.deliveries.append((receiver, elements[index]))
+            index += 1
+        }
+        counters.received += action.deliveries.count
+        counters.enqueued += action.deliveries.count
+        while index < elements.endIndex, buffer.count < capacity {
+            append(elements[index])
+            index += 1
+        }
+        action.accepted = index - elements.startIndex
+        counters.sent += action.accepted
+        checkConservation()
+        return action
+    }
+}
