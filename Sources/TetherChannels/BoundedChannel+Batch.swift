@@ -1,8 +1,11 @@
+import Synchronization
+
 extension BoundedChannel {
     /// Sends `elements` in order: as many as fit at once, then waits for room for the rest.
     ///
     /// - Throws: ``ChannelBatchSendError`` with how many got in and the rest, in order, when
     ///   the channel closes or the task is cancelled before all got in.
+    @inlinable
     public func send<S: Sequence>(contentsOf elements: S) async throws(ChannelBatchSendError<Element>)
     where S.Element == Element {
         let elements = Array(elements)

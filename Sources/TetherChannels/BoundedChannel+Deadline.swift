@@ -1,3 +1,5 @@
+import Synchronization
+
 extension BoundedChannel {
     /// Sends `element`, waiting for room no later than `deadline` on `clock`.
     ///
@@ -5,6 +7,7 @@ extension BoundedChannel {
     ///   when the deadline passed first, ``ChannelSendFailure/closed`` or
     ///   ``ChannelSendFailure/cancelled`` as for ``send(_:)``. A send that returns normally
     ///   enqueued its element, even if the deadline passed at the same moment.
+    @inlinable
     public func send<C: Clock>(
         _ element: Element,
         deadline: C.Instant,
@@ -21,6 +24,7 @@ extension BoundedChannel {
     }
 
     /// Sends `element`, waiting for room at most `timeout` on the continuous clock.
+    @inlinable
     public func send(_ element: Element, timeout: Duration) async throws(ChannelSendError<Element>) {
         let clock = ContinuousClock()
         try await send(element, deadline: clock.now.advanced(by: timeout), clock: clock)
@@ -28,7 +32,8 @@ extension BoundedChannel {
 
     /// Runs the waiting send and a timer as two child tasks; the timer cancels the send, so
     /// the send's own cancellation path decides between "got in" and "handed back".
-    private func sendRacingDeadline<C: Clock>(
+    @inlinable
+    func sendRacingDeadline<C: Clock>(
         _ element: Element,
         deadline: C.Instant,
         clock: C

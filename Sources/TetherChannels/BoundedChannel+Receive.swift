@@ -1,9 +1,12 @@
+import Synchronization
+
 extension BoundedChannel {
     /// Receives the oldest element, waiting while the channel is empty.
     ///
     /// - Returns: the element, or `nil` once the channel is closed and drained.
     /// - Throws: `CancellationError` when the task is cancelled while waiting. An element
     ///   already handed to this receive at that moment is returned, not lost.
+    @inlinable
     public func receive() async throws(CancellationError) -> Element? {
         switch state.withLock({ $0.receive() }) {
         case .element(let element, let admitted):
@@ -23,6 +26,7 @@ extension BoundedChannel {
     /// - Parameter maximumCount: the most elements returned, at least 1.
     /// - Returns: one to `maximumCount` elements, or `[]` once the channel is closed and drained.
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
+    @inlinable
     public func receive(upTo maximumCount: Int) async throws(CancellationError) -> [Element] {
         precondition(maximumCount >= 1, "receive(upTo:) needs a maximumCount of 1 or more, got \(maximumCount)")
         switch state.withLock({ $0.receive(upTo: maximumCount) }) {
@@ -38,7 +42,8 @@ extension BoundedChannel {
         }
     }
 
-    private func waitToReceive(id: UInt64) async throws(CancellationError) -> Element? {
+    @inlinable
+    func waitToReceive(id: UInt64) async throws(CancellationError) -> Element? {
         let outcome = await withTaskCancellationHandler {
             await withContinuation { (continuation: ReceiverContinuation<Element>) in
                 let action = state.withLock {
@@ -67,13 +72,21 @@ extension BoundedChannel: AsyncSequence {
     /// Iterates by ``receive()`` until the channel is closed and drained. Several iterators
     /// may run at once; each element goes to exactly one of them.
     public struct AsyncIterator: AsyncIteratorProtocol {
+        @usableFromInline
         let channel: BoundedChannel
 
+        @inlinable
+        init(channel: BoundedChannel) {
+            self.channel = channel
+        }
+
+        @inlinable
         public mutating func next() async throws(CancellationError) -> Element? {
             try await channel.receive()
         }
     }
 
+    @inlinable
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(channel: self)
     }

@@ -26,14 +26,17 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// The most elements the channel buffers.
     public let capacity: Int
 
+    @usableFromInline
     typealias Machine = ChannelStateMachine<Element, SenderContinuation<Element>, ReceiverContinuation<Element>>
 
+    @usableFromInline
     let state: Mutex<Machine>
 
     /// Makes an open, empty channel.
     ///
     /// - Parameter capacity: the most elements buffered, 0 or more; 0 makes a rendezvous
     ///   channel. A negative capacity stops the program with a message naming it.
+    @inlinable
     public init(capacity: Int) {
         precondition(capacity >= 0, "BoundedChannel capacity must be 0 or more, got \(capacity)")
         self.capacity = capacity
@@ -41,11 +44,13 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     }
 
     /// Depth, high-water mark and counters, as of now.
+    @inlinable
     public var statistics: ChannelStatistics {
         state.withLock { $0.statistics }
     }
 
     /// The elements buffered now.
+    @inlinable
     public var depth: Int {
         state.withLock { $0.buffer.count }
     }
@@ -55,6 +60,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// - Throws: ``ChannelSendError`` with the element when the channel is closed (before or
     ///   while waiting) or the task is cancelled while waiting. A send that returns normally
     ///   enqueued its element, even if the task was cancelled at the same moment.
+    @inlinable
     public func send(_ element: Element) async throws(ChannelSendError<Element>) {
         switch state.withLock({ $0.send(element, waitIfFull: true, countingFull: false) }) {
         case .enqueued:
@@ -74,12 +80,14 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     ///
     /// - Returns: ``TrySendResult/enqueued``, or the element back in ``TrySendResult/full(_:)``
     ///   or ``TrySendResult/closed(_:)``.
+    @inlinable
     public func trySend(_ element: Element) -> TrySendResult<Element> {
         trySend(element, countingFull: true)
     }
 
     /// ``trySend(_:)``, where a full channel is counted as a rejection only when the caller
     /// will not go on to wait.
+    @inlinable
     func trySend(_ element: Element, countingFull: Bool) -> TrySendResult<Element> {
         switch state.withLock({ $0.send(element, waitIfFull: false, countingFull: countingFull) }) {
         case .enqueued:
@@ -98,6 +106,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
 
     /// Ends sending. Waiting and later sends fail with ``ChannelSendFailure/closed`` and get
     /// their elements back; consumers receive what is buffered, then the end. Idempotent.
+    @inlinable
     public func close() {
         resume(state.withLock { $0.close() })
     }
@@ -109,13 +118,15 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     ///
     /// - Returns: the elements that were buffered, oldest first: nobody will receive them,
     ///   so the caller releases whatever they hold.
+    @inlinable
     public func stopReceiving() -> [Element] {
         let action = state.withLock { $0.stopReceiving() }
         resume(action)
         return action.undelivered
     }
 
-    private func resume(_ action: Machine.CloseAction) {
+    @inlinable
+    func resume(_ action: Machine.CloseAction) {
         for sender in action.senders {
             sender.handBack(.closed)
         }
@@ -124,7 +135,8 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         }
     }
 
-    private func waitToSend(_ element: Element, id: UInt64) async throws(ChannelSendError<Element>) {
+    @inlinable
+    func waitToSend(_ element: Element, id: UInt64) async throws(ChannelSendError<Element>) {
         let outcome = await withTaskCancellationHandler {
             await withContinuation { (continuation: SenderContinuation<Element>) in
                 let sender = WaitingSender(element: element, waker: continuation)

@@ -51,6 +51,7 @@ public struct ChannelSendError<Element: Sendable>: Error, CustomStringConvertibl
     /// The element, back with its sender.
     public let element: Element
 
+    @inlinable
     init(_ reason: ChannelSendFailure, _ element: Element) {
         self.reason = reason
         self.element = element
@@ -68,6 +69,7 @@ public struct ChannelBatchSendError<Element: Sendable>: Error, CustomStringConve
     /// The elements not enqueued, in their original order, back with their sender.
     public let remaining: [Element]
 
+    @inlinable
     init(_ reason: ChannelSendFailure, enqueuedCount: Int, remaining: [Element]) {
         self.reason = reason
         self.enqueuedCount = enqueuedCount

@@ -1,16 +1,24 @@
 extension ChannelStateMachine {
     /// What a batch send did with the elements it offered.
+    @usableFromInline
     struct BatchSendAction {
         /// How many leading elements got in.
+        @usableFromInline
         var accepted = 0
         /// Waiting receivers to resume, each with its element.
+        @usableFromInline
         var deliveries: [(ReceiverWaker, Element)] = []
         /// Whether the channel was closed, so the rest were handed back.
+        @usableFromInline
         var closed = false
+
+        @inlinable
+        init() {}
     }
 
     /// Takes as many leading `elements` as fit now: first to waiting receivers, then into
     /// the buffer. On a closed channel every remaining element is counted as handed back.
+    @inlinable
     mutating func send(contentsOf elements: ArraySlice<Element>) -> BatchSendAction {
         var action = BatchSendAction()
         guard phase == .open else {

@@ -1,5 +1,6 @@
 extension ChannelStateMachine {
     /// What a single receive does next.
+    @usableFromInline
     enum ReceiveAction {
         /// Return the element; resume the sender, whose element took the freed slot.
         case element(Element, admitted: WaitingSender<Element, SenderWaker>?)
@@ -9,6 +10,7 @@ extension ChannelStateMachine {
         case wait(id: UInt64)
     }
 
+    @inlinable
     mutating func receive() -> ReceiveAction {
         if let element = buffer.popFirst() {
             counters.received += 1
@@ -32,6 +34,7 @@ extension ChannelStateMachine {
     }
 
     /// What a batch receive does next.
+    @usableFromInline
     enum BatchReceiveAction {
         /// Return the elements, oldest first; resume these senders, admitted to freed slots.
         case elements([Element], admitted: [WaitingSender<Element, SenderWaker>])
@@ -39,6 +42,7 @@ extension ChannelStateMachine {
         case wait(id: UInt64)
     }
 
+    @inlinable
     mutating func receive(upTo maximumCount: Int) -> BatchReceiveAction {
         var elements: [Element] = []
         var admitted: [WaitingSender<Element, SenderWaker>] = []
@@ -69,6 +73,7 @@ extension ChannelStateMachine {
     }
 
     /// What to do with a receive that has just registered to wait.
+    @usableFromInline
     enum ReceiverRegisteredAction {
         case none
         case resume(ReceiverWaker, ReceiveOutcome<Element>, admitted: WaitingSender<Element, SenderWaker>?)
@@ -76,6 +81,7 @@ extension ChannelStateMachine {
 
     /// A receive that found the channel empty registers to wait; the channel may have
     /// changed since.
+    @inlinable
     mutating func receiverRegistered(
         _ receiver: ReceiverWaker,
         id: UInt64,
@@ -99,11 +105,13 @@ extension ChannelStateMachine {
     /// A waiting receive's task was cancelled. Returns the receiver to resume with
     /// cancellation, or `nil` when an element was already handed to it (it keeps it) or it
     /// has not registered yet (registration then sees the cancellation).
+    @inlinable
     mutating func receiverCancelled(id: UInt64) -> ReceiverWaker? {
         receivers.remove(id: id)
     }
 
-    private mutating func shrinkBufferIfDrained() {
+    @inlinable
+    mutating func shrinkBufferIfDrained() {
         buffer.shrinkIfEmpty(above: 1024)
     }
 }

@@ -11,27 +11,38 @@
 ///
 /// `SenderWaker` and `ReceiverWaker` are what wakes a waiter: continuations in
 /// ``BoundedChannel``, plain values in tests that drive the machine directly.
+@usableFromInline
 struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
+    @usableFromInline
     enum Phase: Equatable {
         case open
         case closed
         case receivingStopped
     }
 
+    @usableFromInline
     let capacity: Int
     // Internal rather than private only so the `+Receive` and `+Batch` files can reach them.
+    @usableFromInline
     var phase = Phase.open
+    @usableFromInline
     var buffer = RingBuffer<Element>()
+    @usableFromInline
     var senders = WaiterQueue<WaitingSender<Element, SenderWaker>>()
+    @usableFromInline
     var receivers = WaiterQueue<ReceiverWaker>()
+    @usableFromInline
     var counters: ChannelStatistics
+    @usableFromInline
     var nextID: UInt64 = 0
 
+    @inlinable
     init(capacity: Int) {
         self.capacity = capacity
         self.counters = ChannelStatistics(capacity: capacity)
     }
 
+    @inlinable
     var statistics: ChannelStatistics {
         var snapshot = counters
         snapshot.depth = buffer.count
@@ -41,6 +52,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
     }
 
     /// Slots held by the buffer and the two waiter queues, to check that a burst leaves no growth.
+    @inlinable
     var allocatedSlots: (buffer: Int, senders: Int, receivers: Int) {
         (buffer.allocated, senders.allocated, receivers.allocated)
     }
@@ -48,6 +60,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
     // MARK: Sending
 
     /// What a send does next.
+    @usableFromInline
     enum SendAction {
         /// The element is buffered.
         case enqueued
@@ -62,6 +75,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
 
     /// A send offers `element`. An element that will wait, or that the caller will offer
     /// again (`countingFull` false), is not counted here but when it is finally placed.
+    @inlinable
     mutating func send(_ element: Element, waitIfFull: Bool, countingFull: Bool = true) -> SendAction {
         let isFull = phase == .open && receivers.isEmpty && buffer.count >= capacity
         if isFull, waitIfFull {
@@ -92,6 +106,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
     }
 
     /// What to do with a send that has just registered to wait.
+    @usableFromInline
     enum SenderRegisteredAction {
         case none
         case resume(WaitingSender<Element, SenderWaker>, SendOutcome<Element>)
@@ -100,6 +115,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
 
     /// A send that found the channel full registers to wait. The channel may have changed
     /// since: room may have appeared, or it may have closed, or the task been cancelled.
+    @inlinable
     mutating func senderRegistered(
         _ sender: WaitingSender<Element, SenderWaker>,
         id: UInt64,
@@ -131,6 +147,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
     /// A waiting send's task was cancelled. Returns the sender to hand its element back to,
     /// or `nil` when its element already got in (the hand-off wins) or it has not
     /// registered yet (registration then sees the cancellation).
+    @inlinable
     mutating func senderCancelled(id: UInt64) -> WaitingSender<Element, SenderWaker>? {
         guard let sender = senders.remove(id: id) else {
             return nil
@@ -142,6 +159,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
 
     // MARK: Helpers
 
+    @inlinable
     mutating func append(_ element: Element) {
         buffer.append(element)
         counters.enqueued += 1
@@ -149,6 +167,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
     }
 
     /// Takes the oldest waiting sender's element into the buffer, which has room.
+    @inlinable
     mutating func admitWaitingSender() -> WaitingSender<Element, SenderWaker>? {
         guard let sender = senders.popFirst() else {
             return nil
@@ -158,6 +177,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
         return sender
     }
 
+    @inlinable
     func checkConservation() {
         assert(statistics.isConserved, "BoundedChannel lost count of an element: \(statistics)")
     }

@@ -31,6 +31,11 @@ public struct ChannelStatistics: Sendable, Hashable, CustomStringConvertible {
     /// including those ``BoundedChannel/stopReceiving()`` returned from the buffer.
     public var handedBackOnClose = 0
 
+    @inlinable
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
     /// All elements handed back to a sender or to the consumer that stopped.
     public var handedBack: Int { rejectedFull + handedBackOnCancel + handedBackOnClose }
 

@@ -1,15 +1,22 @@
 /// A first-in first-out buffer on a circular array that grows by doubling as needed, up to a
 /// fixed limit, and can give its storage back once emptied.
+@usableFromInline
 struct RingBuffer<Element> {
-    private var storage: ContiguousArray<Element?> = []
-    private var head = 0
-    private(set) var count = 0
+    @usableFromInline
+    var storage: ContiguousArray<Element?> = []
+    @usableFromInline
+    var head = 0
+    @usableFromInline
+    var count = 0
 
+    @inlinable
     var isEmpty: Bool { count == 0 }
 
     /// The number of slots allocated now.
+    @inlinable
     var allocated: Int { storage.count }
 
+    @inlinable
     mutating func append(_ element: Element) {
         if count == storage.count {
             grow()
@@ -18,6 +25,7 @@ struct RingBuffer<Element> {
         count += 1
     }
 
+    @inlinable
     mutating func popFirst() -> Element? {
         guard count > 0 else {
             return nil
@@ -29,6 +37,7 @@ struct RingBuffer<Element> {
     }
 
     /// Removes and returns everything, oldest first.
+    @inlinable
     mutating func removeAll() -> [Element] {
         var elements: [Element] = []
         elements.reserveCapacity(count)
@@ -40,6 +49,7 @@ struct RingBuffer<Element> {
 
     /// Frees the storage when empty and larger than `limit` slots, so a burst leaves
     /// nothing behind.
+    @inlinable
     mutating func shrinkIfEmpty(above limit: Int) {
         if count == 0, storage.count > limit {
             storage = []
@@ -47,7 +57,8 @@ struct RingBuffer<Element> {
         }
     }
 
-    private mutating func grow() {
+    @inlinable
+    mutating func grow() {
         let newSize = max(16, storage.count * 2)
         var grown = ContiguousArray<Element?>(repeating: nil, count: newSize)
         for offset in 0..<count {
@@ -60,21 +71,29 @@ struct RingBuffer<Element> {
 
 /// Waiters in arrival order, with removal of any one of them by identifier (a cancelled
 /// waiter). Storage is compacted as the front is consumed and released after a burst.
+@usableFromInline
 struct WaiterQueue<Waiter> {
-    private var slots: [(id: UInt64, waiter: Waiter)?] = []
-    private var head = 0
-    private(set) var count = 0
+    @usableFromInline
+    var slots: [(id: UInt64, waiter: Waiter)?] = []
+    @usableFromInline
+    var head = 0
+    @usableFromInline
+    var count = 0
 
+    @inlinable
     var isEmpty: Bool { count == 0 }
 
     /// The number of slots held now, removed ones included.
+    @inlinable
     var allocated: Int { slots.capacity }
 
+    @inlinable
     mutating func append(_ waiter: Waiter, id: UInt64) {
         slots.append((id, waiter))
         count += 1
     }
 
+    @inlinable
     mutating func popFirst() -> Waiter? {
         while head < slots.count {
             let slot = slots[head]
@@ -90,6 +109,7 @@ struct WaiterQueue<Waiter> {
     }
 
     /// Removes the waiter with `id`; `nil` when it is not here (already resumed).
+    @inlinable
     mutating func remove(id: UInt64) -> Waiter? {
         guard let index = slots[head...].firstIndex(where: { $0?.id == id }) else {
             return nil
@@ -101,6 +121,7 @@ struct WaiterQueue<Waiter> {
         return waiter
     }
 
+    @inlinable
     mutating func removeAll() -> [Waiter] {
         var waiters: [Waiter] = []
         while let waiter = popFirst() {
@@ -109,7 +130,8 @@ struct WaiterQueue<Waiter> {
         return waiters
     }
 
-    private mutating func compact() {
+    @inlinable
+    mutating func compact() {
         if count == 0 {
             // Dropping large storage rather than keeping its capacity is what shrinks the
             // queue after a burst; small storage is kept to spare an allocation per wait.
@@ -127,7 +149,8 @@ struct WaiterQueue<Waiter> {
 }
 
 extension Optional {
-    fileprivate mutating func take() -> Wrapped? {
+    @inlinable
+    mutating func take() -> Wrapped? {
         let value = self
         self = nil
         return value
