@@ -28,6 +28,7 @@ extension BoundedChannel {
                 next += 1
             } catch {
                 let remaining = [error.element] + elements[(next + 1)...]
+                state.withLock { $0.batchRemainderHandedBack(remaining.count - 1, error.reason) }
                 throw ChannelBatchSendError(error.reason, enqueuedCount: next, remaining: remaining)
             }
         }

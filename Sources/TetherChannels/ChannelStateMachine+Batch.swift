@@ -44,4 +44,17 @@ extension ChannelStateMachine {
         checkConservation()
         return action
     }
+
+    /// A batch send gave up on `count` elements it never offered, after its wait for room
+    /// ended with `reason`; they count as sent and handed back, like the one that waited.
+    @inlinable
+    mutating func batchRemainderHandedBack(_ count: Int, _ reason: ChannelSendFailure) {
+        counters.sent += count
+        if reason == .closed {
+            counters.handedBackOnClose += count
+        } else {
+            counters.handedBackOnCancel += count
+        }
+        checkConservation()
+    }
 }
