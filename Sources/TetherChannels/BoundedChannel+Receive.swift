@@ -8,7 +8,7 @@ extension BoundedChannel {
     ///   already handed to this receive at that moment is returned, not lost.
     @inlinable
     public func receive() async throws(CancellationError) -> Element? {
-        switch state.withLock({ $0.receive() }) {
+        switch withMachine({ $0.receive() }) {
         case .element(let element, let admitted):
             admitted?.resume(.enqueued)
             return element
@@ -29,7 +29,7 @@ extension BoundedChannel {
     @inlinable
     public func receive(upTo maximumCount: Int) async throws(CancellationError) -> [Element] {
         precondition(maximumCount >= 1, "receive(upTo:) needs a maximumCount of 1 or more, got \(maximumCount)")
-        switch state.withLock({ $0.receive(upTo: maximumCount) }) {
+        switch withMachine({ $0.receive(upTo: maximumCount) }) {
         case .elements(let elements, let admitted):
             for sender in admitted {
                 sender.resume(.enqueued)
@@ -46,7 +46,7 @@ extension BoundedChannel {
     func waitToReceive(id: UInt64) async throws(CancellationError) -> Element? {
         let outcome = await withTaskCancellationHandler {
             await withContinuation { (continuation: ReceiverContinuation<Element>) in
-                let action = state.withLock {
+                let action = withMachine {
                     $0.receiverRegistered(continuation, id: id, isCancelled: Task.isCancelled)
                 }
                 if case .resume(let receiver, let outcome, let admitted) = action {
@@ -55,7 +55,7 @@ extension BoundedChannel {
                 }
             }
         } onCancel: {
-            state.withLock { $0.receiverCancelled(id: id) }?.resume(returning: .cancelled)
+            withMachine { $0.receiverCancelled(id: id) }?.resume(returning: .cancelled)
         }
         switch outcome {
         case .element(let element):
