@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean
+.PHONY: all deps build test lint format demo clean bench bench-channels
 
 all: build
 
@@ -29,6 +29,18 @@ format:
 
 demo: deps
 	@scripts/demo.sh
+
+# Every benchmark suite; each prints one JSON object per case and peer (see Docs/performance.md).
+bench: bench-channels
+
+# BoundedChannel beside AsyncStream and a buffered Go channel (Debian's golang-go), release build,
+# measured alternately in one run of the Swift program, which starts the Go peer itself.
+bench-channels:
+	@scripts/install-deps.sh golang-go
+	$(SWIFT) build -c release --product ChannelsBenchmark $(SWIFT_FLAGS)
+	mkdir -p .build/bench
+	go build -o .build/bench/channels-go Benchmarks/ChannelsGo/main.go
+	.build/release/ChannelsBenchmark --go .build/bench/channels-go
 
 clean:
 	rm -rf .build
