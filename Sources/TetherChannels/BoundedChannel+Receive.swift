@@ -80,12 +80,14 @@ extension BoundedChannel: AsyncSequence {
             self.channel = channel
         }
 
+        /// The next element, `nil` at the end; see ``BoundedChannel/receive()``.
         @inlinable
         public mutating func next() async throws(CancellationError) -> Element? {
             try await channel.receive()
         }
     }
 
+    /// An iterator that receives from this channel.
     @inlinable
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(channel: self)

@@ -50,6 +50,7 @@ public final class ManualClock: Clock, @unchecked Sendable {
     /// Makes a clock that starts at ``Instant/offset`` zero.
     public init() {}
 
+    /// The current instant: the start plus every advance so far.
     public var now: Instant {
         withState { $0.now }
     }
