@@ -56,12 +56,7 @@ struct RetryStateMachine<G: RandomNumberGenerator> {
         finish(attempt)
     }
 
-    /// What to do after a failed attempt.
-    enum FailureAction: Equatable {
-        /// Sleep this long, then take a budget token and start the next attempt.
-        case retry(after: Duration)
-        case stop(RetryError.Reason)
-    }
+    typealias FailureAction = RetryFailureAction
 
     /// An attempt failed with the classifier's `decision`, `elapsed` after the first attempt
     /// started.
@@ -129,4 +124,12 @@ struct RetryStateMachine<G: RandomNumberGenerator> {
         finishedAttempts = attempt
         state = .finished
     }
+}
+
+/// What to do after a failed attempt; declared outside the generic machine so the shell's
+/// helpers need not name its generator.
+enum RetryFailureAction: Equatable {
+    /// Sleep this long, then take a budget token and start the next attempt.
+    case retry(after: Duration)
+    case stop(RetryError.Reason)
 }
