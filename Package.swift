@@ -56,6 +56,9 @@ let package = Package(
         ),
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
