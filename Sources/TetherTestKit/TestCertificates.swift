@@ -16,10 +16,18 @@ public struct TestCertificates: Sendable {
     /// The server's private key.
     public var serverKeyFile: String { directory + "/server.key" }
 
-    /// Makes the certificates in a new temporary directory.
+    /// Makes the certificates in a new temporary directory, running `openssl` from a thread of its
+    /// own so that waiting for it never holds a thread of the cooperative pool.
     ///
     /// - Throws: ``Failure`` naming the `openssl` step that failed.
-    public static func make() throws -> TestCertificates {
+    public static func make() async throws -> TestCertificates {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try makeBlocking() }) }.start()
+        }
+    }
+
+    /// Makes the certificates, blocking the calling thread while `openssl` runs.
+    public static func makeBlocking() throws -> TestCertificates {
         let directory = NSTemporaryDirectory() + "tether-certs-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)

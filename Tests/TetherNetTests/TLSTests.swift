@@ -4,140 +4,142 @@ import TetherTestKit
 
 @testable import TetherNet
 
-@Suite("TCPStream over TLS")
-struct TLSTests {
-    private let soon = ContinuousClock.Instant.inMilliseconds(5000)
+extension TetherNetSuites {
+    @Suite("TCPStream over TLS")
+    struct TLSTests {
+        private let soon = ContinuousClock.Instant.inMilliseconds(5000)
 
-    private func trusting(_ file: String) -> TLSConfiguration {
-        var configuration = TLSConfiguration()
-        configuration.trustRootsFile = file
-        return configuration
-    }
-
-    private func expectEcho(_ stream: TCPStream) async throws {
-        try await stream.write(Array("ping".utf8), deadline: soon)
-        var received: [UInt8] = []
-        while received.count < 4 {
-            let chunk = try await stream.read(maximumCount: 100, deadline: soon)
-            if chunk.isEmpty { break }
-            received += chunk
+        private func trusting(_ file: String) -> TLSConfiguration {
+            var configuration = TLSConfiguration()
+            configuration.trustRootsFile = file
+            return configuration
         }
-        #expect(received == Array("ping".utf8))
-    }
 
-    @Test(
-        "implicit TLS with the right CA verifies chain and name",
-        arguments: [("localhost", LoopbackListener.Family.ipv4), ("127.0.0.1", .ipv4), ("::1", .ipv6)])
-    func implicitTLS(host: String, family: LoopbackListener.Family) async throws {
-        let certificates = try TestCertificates.make()
-        defer { certificates.remove() }
-        let server = try LoopbackTLSServer(certificates: certificates, family: family, behaviour: .echo)
-        defer { server.close() }
-        let stream = try await TCPStream.connect(
-            host: host, port: server.port, deadline: soon, tls: trusting(certificates.caFile))
-        defer { stream.close() }
-        #expect(stream.isSecure)
-        try await expectEcho(stream)
-    }
+        private func expectEcho(_ stream: TCPStream) async throws {
+            try await stream.write(Array("ping".utf8), deadline: soon)
+            var received: [UInt8] = []
+            while received.count < 4 {
+                let chunk = try await stream.read(maximumCount: 100, deadline: soon)
+                if chunk.isEmpty { break }
+                received += chunk
+            }
+            #expect(received == Array("ping".utf8))
+        }
 
-    @Test("a certificate from an unknown CA fails with certificate verify failed and leaves no socket")
-    func wrongCA() async throws {
-        let certificates = try TestCertificates.make()
-        defer { certificates.remove() }
-        let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
-        defer { server.close() }
-        for configuration in [trusting(certificates.otherCAFile), TLSConfiguration()] {
+        @Test(
+            "implicit TLS with the right CA verifies chain and name",
+            arguments: [("localhost", LoopbackListener.Family.ipv4), ("127.0.0.1", .ipv4), ("::1", .ipv6)])
+        func implicitTLS(host: String, family: LoopbackListener.Family) async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, family: family, behaviour: .echo)
+            defer { server.close() }
+            let stream = try await TCPStream.connect(
+                host: host, port: server.port, deadline: soon, tls: trusting(certificates.caFile))
+            defer { stream.close() }
+            #expect(stream.isSecure)
+            try await expectEcho(stream)
+        }
+
+        @Test("a certificate from an unknown CA fails with certificate verify failed and leaves no socket")
+        func wrongCA() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
+            defer { server.close() }
+            for configuration in [trusting(certificates.otherCAFile), TLSConfiguration()] {
+                let error = await #expect(throws: NetworkError.self) {
+                    _ = try await TCPStream.connect(
+                        host: "localhost", port: server.port, deadline: soon, tls: configuration)
+                }
+                #expect(error?.code == .tlsFailure)
+                #expect(error?.phase == .tlsHandshake)
+                #expect(error?.detail?.contains("certificate verify failed") == true)
+            }
+            #expect(ProcessCensus.sockets(toPort: server.port) == 0)
+        }
+
+        @Test(
+            "a name or address the certificate does not carry fails verification",
+            arguments: [("mail.example.com", "hostname mismatch"), ("127.0.0.2", "IP address mismatch")])
+        func wrongName(serverName: String, reason: String) async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
+            defer { server.close() }
             let error = await #expect(throws: NetworkError.self) {
                 _ = try await TCPStream.connect(
-                    host: "localhost", port: server.port, deadline: soon, tls: configuration)
+                    host: "127.0.0.1", port: server.port, deadline: soon, tls: trusting(certificates.caFile),
+                    serverName: serverName)
             }
             #expect(error?.code == .tlsFailure)
-            #expect(error?.phase == .tlsHandshake)
-            #expect(error?.detail?.contains("certificate verify failed") == true)
+            #expect(error?.detail?.contains(reason) == true)
         }
-        #expect(ProcessCensus.sockets(toPort: server.port) == 0)
-    }
 
-    @Test(
-        "a name or address the certificate does not carry fails verification",
-        arguments: [("mail.example.com", "hostname mismatch"), ("127.0.0.2", "IP address mismatch")])
-    func wrongName(serverName: String, reason: String) async throws {
-        let certificates = try TestCertificates.make()
-        defer { certificates.remove() }
-        let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
-        defer { server.close() }
-        let error = await #expect(throws: NetworkError.self) {
-            _ = try await TCPStream.connect(
-                host: "127.0.0.1", port: server.port, deadline: soon, tls: trusting(certificates.caFile),
-                serverName: serverName)
+        @Test("chain-only verification accepts a wrong name, and no verification accepts an unknown CA")
+        func relaxedVerification() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
+            defer { server.close() }
+            var chainOnly = trusting(certificates.caFile)
+            chainOnly.verification = .chainOnly
+            let first = try await TCPStream.connect(
+                host: "127.0.0.1", port: server.port, deadline: soon, tls: chainOnly, serverName: "mail.example.com")
+            defer { first.close() }
+            try await expectEcho(first)
+            var none = trusting(certificates.otherCAFile)
+            none.verification = .insecureNoVerificationForTestsOnly
+            let second = try await TCPStream.connect(host: "127.0.0.1", port: server.port, deadline: soon, tls: none)
+            defer { second.close() }
+            try await expectEcho(second)
         }
-        #expect(error?.code == .tlsFailure)
-        #expect(error?.detail?.contains(reason) == true)
-    }
 
-    @Test("chain-only verification accepts a wrong name, and no verification accepts an unknown CA")
-    func relaxedVerification() async throws {
-        let certificates = try TestCertificates.make()
-        defer { certificates.remove() }
-        let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
-        defer { server.close() }
-        var chainOnly = trusting(certificates.caFile)
-        chainOnly.verification = .chainOnly
-        let first = try await TCPStream.connect(
-            host: "127.0.0.1", port: server.port, deadline: soon, tls: chainOnly, serverName: "mail.example.com")
-        defer { first.close() }
-        try await expectEcho(first)
-        var none = trusting(certificates.otherCAFile)
-        none.verification = .insecureNoVerificationForTestsOnly
-        let second = try await TCPStream.connect(host: "127.0.0.1", port: server.port, deadline: soon, tls: none)
-        defer { second.close() }
-        try await expectEcho(second)
-    }
-
-    @Test("a trust roots file that cannot be read fails naming the file")
-    func missingTrustRoots() async throws {
-        let server = try Servers.silent()
-        defer { server.close() }
-        let error = await #expect(throws: NetworkError.self) {
-            _ = try await TCPStream.connect(
-                host: "127.0.0.1", port: server.port, deadline: soon, tls: trusting("/nonexistent/ca.pem"))
+        @Test("a trust roots file that cannot be read fails naming the file")
+        func missingTrustRoots() async throws {
+            let server = try Servers.silent()
+            defer { server.close() }
+            let error = await #expect(throws: NetworkError.self) {
+                _ = try await TCPStream.connect(
+                    host: "127.0.0.1", port: server.port, deadline: soon, tls: trusting("/nonexistent/ca.pem"))
+            }
+            #expect(error?.code == .tlsFailure)
+            #expect(error?.detail?.contains("/nonexistent/ca.pem") == true)
+            #expect(ProcessCensus.sockets(toPort: server.port) == 0)
         }
-        #expect(error?.code == .tlsFailure)
-        #expect(error?.detail?.contains("/nonexistent/ca.pem") == true)
-        #expect(ProcessCensus.sockets(toPort: server.port) == 0)
-    }
 
-    @Test("STARTTLS upgrades the plaintext stream in place")
-    func startTLS() async throws {
-        let certificates = try TestCertificates.make()
-        defer { certificates.remove() }
-        let server = try LoopbackTLSServer(certificates: certificates, behaviour: .startTLSEcho(injected: []))
-        defer { server.close() }
-        let stream = try await TCPStream.connect(host: "localhost", port: server.port, deadline: soon)
-        defer { stream.close() }
-        try await stream.write(Array("STARTTLS\r\n".utf8), deadline: soon)
-        #expect(try await stream.read(maximumCount: 11, deadline: soon) == Array("220 ready\r\n".utf8))
-        #expect(!stream.isSecure)
-        try await stream.startTLS(trusting(certificates.caFile), serverName: "localhost", deadline: soon)
-        #expect(stream.isSecure)
-        try await expectEcho(stream)
-    }
-
-    @Test("S6: bytes waiting before the STARTTLS handshake fail the upgrade and close the stream")
-    func bytesBeforeTLS() async throws {
-        let certificates = try TestCertificates.make()
-        defer { certificates.remove() }
-        let injected = Array("250-AUTH PLAIN\r\n".utf8)
-        let server = try LoopbackTLSServer(certificates: certificates, behaviour: .startTLSEcho(injected: injected))
-        defer { server.close() }
-        let stream = try await TCPStream.connect(host: "localhost", port: server.port, deadline: soon)
-        try await stream.write(Array("STARTTLS\r\n".utf8), deadline: soon)
-        #expect(try await stream.read(maximumCount: 11, deadline: soon) == Array("220 ready\r\n".utf8))
-        let error = await #expect(throws: NetworkError.self) {
+        @Test("STARTTLS upgrades the plaintext stream in place")
+        func startTLS() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .startTLSEcho(injected: []))
+            defer { server.close() }
+            let stream = try await TCPStream.connect(host: "localhost", port: server.port, deadline: soon)
+            defer { stream.close() }
+            try await stream.write(Array("STARTTLS\r\n".utf8), deadline: soon)
+            #expect(try await stream.read(maximumCount: 11, deadline: soon) == Array("220 ready\r\n".utf8))
+            #expect(!stream.isSecure)
             try await stream.startTLS(trusting(certificates.caFile), serverName: "localhost", deadline: soon)
+            #expect(stream.isSecure)
+            try await expectEcho(stream)
         }
-        #expect(error?.code == .bytesBeforeTLS)
-        #expect(stream.isClosed)
-        #expect(!stream.isSecure)
+
+        @Test("S6: bytes waiting before the STARTTLS handshake fail the upgrade and close the stream")
+        func bytesBeforeTLS() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let injected = Array("250-AUTH PLAIN\r\n".utf8)
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .startTLSEcho(injected: injected))
+            defer { server.close() }
+            let stream = try await TCPStream.connect(host: "localhost", port: server.port, deadline: soon)
+            try await stream.write(Array("STARTTLS\r\n".utf8), deadline: soon)
+            #expect(try await stream.read(maximumCount: 11, deadline: soon) == Array("220 ready\r\n".utf8))
+            let error = await #expect(throws: NetworkError.self) {
+                try await stream.startTLS(trusting(certificates.caFile), serverName: "localhost", deadline: soon)
+            }
+            #expect(error?.code == .bytesBeforeTLS)
+            #expect(stream.isClosed)
+            #expect(!stream.isSecure)
+        }
     }
 }

@@ -22,6 +22,12 @@ enum ProcessCensus {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []).count
     }
 
+    /// Threads of this process whose name starts with `prefix`.
+    static func threads(named prefix: String) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.filter { readWhole("/proc/self/task/\($0)/comm").hasPrefix(prefix) }.count
+    }
+
     /// Inodes of TCP sockets whose remote port is `port`, from /proc/net/tcp and tcp6.
     private static func socketInodes(toPort port: Int) -> Set<String> {
         var inodes: Set<String> = []
