@@ -58,6 +58,9 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "NetBench", dependencies: ["TetherNet", "TetherTestKit"], path: "Benchmarks/NetBench",
+            swiftSettings: strict),
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
