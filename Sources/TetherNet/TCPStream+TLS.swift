@@ -42,6 +42,25 @@ extension TCPStream {
         }
     }
 
+    /// How long ``shutdown(deadline:)`` waits at most for the peer's close-notify.
+    public static let closeNotifyTimeout: Duration = .milliseconds(500)
+
+    /// Ends a TLS stream cleanly: sends close-notify, waits for the peer's, then closes.
+    ///
+    /// The exchange ends by `deadline` or after ``closeNotifyTimeout``, whichever comes first;
+    /// a peer that does not answer only delays the close by that much. A plaintext stream is
+    /// closed at once. Never throws: the stream is closed when this returns.
+    public func shutdown(deadline: ContinuousClock.Instant) async {
+        let bound = min(deadline, .now + Self.closeNotifyTimeout)
+        if isSecure {
+            _ = try? await perform(.write, deadline: bound) { core throws(NetworkError) -> Step<Void> in
+                guard let session = core.session else { return .done(()) }
+                return session.shutdown()
+            }
+        }
+        close()
+    }
+
     /// Throws ``NetworkError/Code/bytesBeforeTLS`` when the kernel already holds bytes from the peer.
     private static func requireNothingBuffered(_ descriptor: Int32) throws(NetworkError) {
         var byte: UInt8 = 0

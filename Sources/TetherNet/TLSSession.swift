@@ -74,6 +74,23 @@ final class TLSSession: @unchecked Sendable {
         return try step(after: result, phase: .write)
     }
 
+    /// Sends close-notify and reads the peer's; done also when the peer closed without one.
+    func shutdown() -> Step<Void> {
+        ERR_clear_error()
+        var result = SSL_shutdown(ssl)
+        if result == 0 {
+            result = SSL_shutdown(ssl)
+        }
+        if result == 1 { return .done(()) }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ: return .wait(.readable)
+        case SSL_ERROR_WANT_WRITE: return .wait(.writable)
+        default:
+            ERR_clear_error()
+            return .done(())
+        }
+    }
+
     /// Sends close-notify if the socket takes it now; never waits for the peer's reply.
     func sendCloseNotify() {
         ERR_clear_error()

@@ -119,7 +119,11 @@ private final class ServerSession: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
             let count = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
-            guard count > 0 else { return }
+            guard count > 0 else {
+                // Answer the client's close-notify with ours.
+                SSL_shutdown(ssl)
+                return
+            }
             let written = buffer.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, count) }
             guard written == count else { return }
         }

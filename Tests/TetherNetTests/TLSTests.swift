@@ -143,3 +143,43 @@ extension TetherNetSuites {
         }
     }
 }
+
+extension TetherNetSuites {
+    @Suite("TLS shutdown")
+    struct TLSShutdownTests {
+        @Test("shutdown exchanges close-notify with a peer that answers and closes the stream")
+        func answeredShutdown() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
+            defer { server.close() }
+            var tls = TLSConfiguration()
+            tls.trustRootsFile = certificates.caFile
+            let stream = try await TCPStream.connect(
+                host: "localhost", port: server.port, deadline: .inMilliseconds(5000), tls: tls)
+            let started = ContinuousClock.now
+            await stream.shutdown(deadline: .inMilliseconds(5000))
+            #expect(ContinuousClock.now - started < TCPStream.closeNotifyTimeout)
+            #expect(stream.isClosed)
+            #expect(ProcessCensus.sockets(toPort: server.port) == 0)
+        }
+
+        @Test("shutdown with a peer that never answers ends by its deadline")
+        func unansweredShutdown() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .hold)
+            defer { server.close() }
+            var tls = TLSConfiguration()
+            tls.trustRootsFile = certificates.caFile
+            let stream = try await TCPStream.connect(
+                host: "localhost", port: server.port, deadline: .inMilliseconds(5000), tls: tls)
+            let started = ContinuousClock.now
+            await stream.shutdown(deadline: .inMilliseconds(100))
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(100))
+            #expect(waited < TCPStream.closeNotifyTimeout)
+            #expect(stream.isClosed)
+        }
+    }
+}
