@@ -73,11 +73,6 @@ final class EventLoop: Sendable {
         state.withLock { $0.waiterEnded(id, with: .ready) }?.perform()
     }
 
-    /// How many sockets and waiters the loop tracks now, for tests that check nothing is left behind.
-    var census: (sockets: Int, waiters: Int) {
-        state.withLock { ($0.socketCount, $0.waiterCount) }
-    }
-
     private func addWaiter(socket: SocketToken?, interest: Interest?, deadline: ContinuousClock.Instant) -> WaiterID {
         let now = ContinuousClock.now
         let (id, wakeLoop) = state.withLock {

@@ -51,11 +51,13 @@ struct LoopState {
     }
 
     /// Edge-triggered readiness seen while nobody waited, so a waiter that comes late does not miss it.
+    /// More than one waiter per direction happens with TLS, where a read may need the socket to be
+    /// writable while a write waits for the same.
     private struct Socket {
         var readable = false
         var writable = false
-        var readWaiter: WaiterID?
-        var writeWaiter: WaiterID?
+        var readWaiters: [WaiterID] = []
+        var writeWaiters: [WaiterID] = []
     }
 
     private var nextID: UInt64 = 1
@@ -78,7 +80,7 @@ struct LoopState {
 
     mutating func socketRemoved(_ token: SocketToken) -> [Resumption] {
         guard let socket = sockets.removeValue(forKey: token) else { return [] }
-        return [socket.readWaiter, socket.writeWaiter].compactMap { id in id.flatMap { end($0, with: .closed) } }
+        return (socket.readWaiters + socket.writeWaiters).compactMap { end($0, with: .closed) }
     }
 
     /// Registers a waiter. Returns whether the loop must wake to see an earlier deadline.
@@ -130,10 +132,12 @@ struct LoopState {
         guard var socket = sockets[token] else { return [] }
         var ready: [WaiterID] = []
         if readable {
-            if let id = socket.readWaiter { ready.append(id) } else { socket.readable = true }
+            socket.readable = socket.readWaiters.isEmpty
+            ready += socket.readWaiters
         }
         if writable {
-            if let id = socket.writeWaiter { ready.append(id) } else { socket.writable = true }
+            socket.writable = socket.writeWaiters.isEmpty
+            ready += socket.writeWaiters
         }
         sockets[token] = socket
         return ready.compactMap { end($0, with: .ready) }
@@ -167,19 +171,17 @@ struct LoopState {
         defer { sockets[token] = socket }
         switch interest {
         case .readable:
-            precondition(socket.readWaiter == nil, "LoopState: a second read waits on socket \(token.raw)")
             if socket.readable {
                 socket.readable = false
                 return .ready
             }
-            socket.readWaiter = id
+            socket.readWaiters.append(id)
         case .writable:
-            precondition(socket.writeWaiter == nil, "LoopState: a second write waits on socket \(token.raw)")
             if socket.writable {
                 socket.writable = false
                 return .ready
             }
-            socket.writeWaiter = id
+            socket.writeWaiters.append(id)
         }
         return nil
     }
@@ -202,8 +204,8 @@ struct LoopState {
 
     private mutating func detach(_ waiter: Waiter, _ id: WaiterID) {
         guard let token = waiter.socket, var socket = sockets[token] else { return }
-        if socket.readWaiter == id { socket.readWaiter = nil }
-        if socket.writeWaiter == id { socket.writeWaiter = nil }
+        socket.readWaiters.removeAll { $0 == id }
+        socket.writeWaiters.removeAll { $0 == id }
         sockets[token] = socket
     }
 }

@@ -18,9 +18,8 @@ import Synchronization
 /// ```
 ///
 /// A passed deadline, a failure or the calling task's cancellation closes the stream: the
-/// descriptor is removed from epoll and closed before the operation returns. One read and one
-/// write may be in flight at the same time; two concurrent reads (or writes) are a programming
-/// error and trap.
+/// descriptor is removed from epoll and closed before the operation returns. A read and a write
+/// may be in flight at the same time; concurrent reads are safe but their order is not defined.
 public final class TCPStream: ByteStream {
     /// Where the socket is and what runs over it; every system and OpenSSL call on it holds the lock,
     /// so a close on another thread can never release a descriptor number a call is still using.
@@ -88,7 +87,9 @@ public final class TCPStream: ByteStream {
     ///
     /// - Throws: ``NetworkError`` in phase `.read`, or `CancellationError`; the stream is then closed.
     public func read(maximumCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
-        precondition(maximumCount > 0, "TCPStream.read: maximumCount must be positive, got \(maximumCount)")
+        guard maximumCount > 0 else {
+            throw NetworkError(.invalidArgument, .read, detail: "maximumCount must be positive, got \(maximumCount)")
+        }
         return try await perform(.read, deadline: deadline) { core throws(NetworkError) in
             var buffer = [UInt8](repeating: 0, count: maximumCount)
             let descriptor = core.descriptor

@@ -140,3 +140,27 @@ extension TetherNetSuites {
         }
     }
 }
+
+extension TetherNetSuites.LoopStateTests {
+    @Test("readiness ends every waiter of that direction, and the other direction keeps waiting")
+    func severalWaitersPerDirection() async {
+        var state = LoopState()
+        let socket = state.socketRegistered()
+        let deadline = ContinuousClock.now + .seconds(10)
+        let (first, _) = state.waiterAdded(socket: socket, interest: .writable, deadline: deadline, now: .now)
+        let (second, _) = state.waiterAdded(socket: socket, interest: .writable, deadline: deadline, now: .now)
+        let (reader, _) = state.waiterAdded(socket: socket, interest: .readable, deadline: deadline, now: .now)
+        #expect(state.socketBecameReady(socket, readable: false, writable: true).isEmpty)
+        let firstWake = await withCheckedContinuation { state.continuationAttached(first, $0)?.perform() }
+        let secondWake = await withCheckedContinuation { state.continuationAttached(second, $0)?.perform() }
+        var readerWasWaiting = false
+        let readerWake = await withCheckedContinuation { continuation in
+            readerWasWaiting = state.continuationAttached(reader, continuation) == nil
+            state.socketRemoved(socket).forEach { $0.perform() }
+        }
+        #expect(firstWake == .ready && secondWake == .ready)
+        #expect(readerWasWaiting)
+        #expect(readerWake == .closed)
+        #expect(state.waiterCount == 0)
+    }
+}

@@ -106,6 +106,18 @@ extension TetherNetSuites {
             #expect(error?.description.contains("70000") == true)
         }
 
+        @Test("a read of zero bytes is rejected naming the count")
+        func zeroRead() async throws {
+            let listener = try Servers.echo()
+            defer { listener.close() }
+            let stream = try await TCPStream.connect(host: listener.host, port: listener.port, deadline: soon)
+            let error = await #expect(throws: NetworkError.self) {
+                _ = try await stream.read(maximumCount: 0, deadline: soon)
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.description.contains("maximumCount") == true)
+        }
+
         @Test("a large write completes while the peer drains it")
         func largeWrite() async throws {
             let size = 8 << 20

@@ -95,6 +95,30 @@ extension TetherNetSuites {
             try await expectEcho(second)
         }
 
+        @Test("a large write and concurrent reads over TLS run at once without deadlock")
+        func fullDuplex() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(certificates: certificates, behaviour: .echo)
+            defer { server.close() }
+            let stream = try await TCPStream.connect(
+                host: "localhost", port: server.port, deadline: soon, tls: trusting(certificates.caFile))
+            defer { stream.close() }
+            let sent = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let deadline = ContinuousClock.Instant.inMilliseconds(30_000)
+            let reader = Task {
+                var received: [UInt8] = []
+                while received.count < sent.count {
+                    let chunk = try await stream.read(maximumCount: 65536, deadline: deadline)
+                    if chunk.isEmpty { break }
+                    received += chunk
+                }
+                return received
+            }
+            try await stream.write(sent, deadline: deadline)
+            #expect(try await reader.value == sent)
+        }
+
         @Test("a trust roots file that cannot be read fails naming the file")
         func missingTrustRoots() async throws {
             let server = try Servers.silent()
