@@ -33,9 +33,18 @@ public final class LoopbackTLSServer: Sendable {
 
     /// Starts the server with the certificate and key of `certificates`.
     ///
+    /// With `requiresClientCertificate`, a client must present a certificate signed by the CA of
+    /// ``TestCertificates/caFile``, or the handshake fails.
+    ///
     /// - Throws: ``LoopbackListener/Failure``, or ``TestCertificates/Failure`` when OpenSSL rejects them.
-    public init(certificates: TestCertificates, family: LoopbackListener.Family = .ipv4, behaviour: Behaviour) throws {
-        let context = try ServerContext(certificates: certificates)
+    public init(
+        certificates: TestCertificates,
+        family: LoopbackListener.Family = .ipv4,
+        behaviour: Behaviour,
+        requiresClientCertificate: Bool = false
+    ) throws {
+        let context = try ServerContext(
+            certificates: certificates, requiresClientCertificate: requiresClientCertificate)
         let held = HeldSessions()
         self.held = held
         listener = try LoopbackListener(family: family) { connection in
@@ -77,7 +86,7 @@ private final class HeldSessions: Sendable {
 private final class ServerContext: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    init(certificates: TestCertificates) throws {
+    init(certificates: TestCertificates, requiresClientCertificate: Bool) throws {
         guard let pointer = SSL_CTX_new(TLS_server_method()) else {
             throw TestCertificates.Failure(step: "SSL_CTX_new", status: -1)
         }
@@ -86,6 +95,12 @@ private final class ServerContext: @unchecked Sendable {
             SSL_CTX_use_PrivateKey_file(pointer, certificates.serverKeyFile, SSL_FILETYPE_PEM) == 1
         else {
             throw TestCertificates.Failure(step: "loading the server certificate", status: -1)
+        }
+        if requiresClientCertificate {
+            guard SSL_CTX_load_verify_locations(pointer, certificates.caFile, nil) == 1 else {
+                throw TestCertificates.Failure(step: "loading the CA for client certificates", status: -1)
+            }
+            SSL_CTX_set_verify(pointer, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
         }
     }
 

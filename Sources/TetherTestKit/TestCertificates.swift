@@ -16,6 +16,11 @@ public struct TestCertificates: Sendable {
     /// The server's private key.
     public var serverKeyFile: String { directory + "/server.key" }
 
+    /// A client certificate signed by the CA of ``caFile``, for servers that ask for one.
+    public var clientCertificateFile: String { directory + "/client.pem" }
+    /// The client's private key.
+    public var clientKeyFile: String { directory + "/client.key" }
+
     /// Makes the certificates in a new temporary directory, running `openssl` from a thread of its
     /// own so that waiting for it never holds a thread of the cooperative pool.
     ///
@@ -51,6 +56,16 @@ public struct TestCertificates: Sendable {
         try openssl(
             "x509", "-req", "-in", directory + "/server.csr", "-CA", caFile, "-CAkey", directory + "/ca.key",
             "-CAcreateserial", "-days", "2", "-extfile", directory + "/ext.cnf", "-out", serverCertificateFile)
+        try makeClientCertificate()
+    }
+
+    private func makeClientCertificate() throws {
+        try openssl(
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=tether-client",
+            "-keyout", clientKeyFile, "-out", directory + "/client.csr")
+        try openssl(
+            "x509", "-req", "-in", directory + "/client.csr", "-CA", caFile, "-CAkey", directory + "/ca.key",
+            "-CAcreateserial", "-days", "2", "-out", clientCertificateFile)
     }
 
     private func makeCA(named name: String, subject: String) throws {

@@ -119,6 +119,51 @@ extension TetherNetSuites {
             #expect(try await reader.value == sent)
         }
 
+        @Test("a server that requires a client certificate accepts ours and refuses a client without one")
+        func clientCertificate() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try LoopbackTLSServer(
+                certificates: certificates, behaviour: .echo, requiresClientCertificate: true)
+            defer { server.close() }
+            var presenting = trusting(certificates.caFile)
+            presenting.certificateChainFile = certificates.clientCertificateFile
+            presenting.privateKeyFile = certificates.clientKeyFile
+            let accepted = try await TCPStream.connect(
+                host: "localhost", port: server.port, deadline: soon, tls: presenting)
+            defer { accepted.close() }
+            try await expectEcho(accepted)
+
+            // With TLS 1.3 the client finishes its handshake before the server checks it; the refusal
+            // arrives as an alert on the first read.
+            let error = await #expect(throws: NetworkError.self) {
+                let refused = try await TCPStream.connect(
+                    host: "localhost", port: server.port, deadline: soon, tls: trusting(certificates.caFile))
+                defer { refused.close() }
+                try await refused.write(Array("ping".utf8), deadline: soon)
+                _ = try await refused.read(maximumCount: 10, deadline: soon)
+            }
+            #expect(error?.code == .tlsFailure)
+            #expect(error?.detail?.contains("certificate required") == true)
+        }
+
+        @Test("a private key that does not match the client certificate fails naming the file")
+        func mismatchedClientKey() async throws {
+            let certificates = try await TestCertificates.make()
+            defer { certificates.remove() }
+            let server = try Servers.silent()
+            defer { server.close() }
+            var configuration = trusting(certificates.caFile)
+            configuration.certificateChainFile = certificates.clientCertificateFile
+            configuration.privateKeyFile = certificates.serverKeyFile
+            let error = await #expect(throws: NetworkError.self) {
+                _ = try await TCPStream.connect(
+                    host: "localhost", port: server.port, deadline: soon, tls: configuration)
+            }
+            #expect(error?.code == .tlsFailure)
+            #expect(error?.detail?.contains(certificates.serverKeyFile) == true)
+        }
+
         @Test("a trust roots file that cannot be read fails naming the file")
         func missingTrustRoots() async throws {
             let server = try Servers.silent()
