@@ -66,6 +66,7 @@ final class Resolver: Sendable {
         thread.start()
     }
 
+    // Not yet: lookups run one at a time, so a slow DNS server delays later lookups (each still ends by its deadline).
     private func serve() -> Never {
         while true {
             jobsQueued.wait()

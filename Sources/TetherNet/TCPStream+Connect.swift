@@ -31,6 +31,7 @@ extension TCPStream {
         }
         let addresses = try await Resolver.shared.resolve(host, port: port, deadline: deadline)
         var lastError = NetworkError(.resolutionFailed, .resolve, detail: host)
+        // Not yet: addresses are tried one after another, so one that swallows SYNs uses the whole deadline.
         for address in addresses {
             do {
                 let stream = try await connect(to: address, deadline: deadline)

@@ -42,6 +42,8 @@ extension TetherNetSuites {
             let waited = ContinuousClock.now - started
             #expect(error?.code == .timedOut)
             #expect(error?.phase == .read)
+            #expect(error?.description == "read: timed out")
+            #expect(error?.code.label == "timedOut")
             #expect(waited >= .milliseconds(100))
             #expect(stream.isClosed)
             #expect(ProcessCensus.sockets(toPort: listener.port) == 0)
