@@ -63,6 +63,15 @@ extension TetherNetSuites {
             #expect(stream.isClosed)
         }
 
+        @Test("a host name lookup whose deadline has passed fails in phase resolve")
+        func resolveTimeout() async throws {
+            let error = await #expect(throws: NetworkError.self) {
+                _ = try await TCPStream.connect(host: "localhost", port: 25, deadline: .now - .seconds(1))
+            }
+            #expect(error?.code == .timedOut)
+            #expect(error?.phase == .resolve)
+        }
+
         @Test("a deadline already passed fails without waiting")
         func passedDeadline() async throws {
             let listener = try Servers.silent()
