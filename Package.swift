@@ -59,9 +59,23 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "ChannelsBenchmark",
+            dependencies: ["TetherChannels"],
+            path: "Benchmarks/Channels",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
             name: "NetBench", dependencies: ["TetherNet", "TetherTestKit"], path: "Benchmarks/NetBench",
             swiftSettings: strict),
+
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherChannelsTests",
+            dependencies: ["TetherChannels", "TetherTestKit"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
             swiftSettings: strict),
