@@ -42,10 +42,15 @@ public final class TCPStream: ByteStream {
     /// The address the stream is connected to, as text (`127.0.0.1:25`, `[::1]:25`).
     public let peerDescription: String
 
-    init(descriptor: Int32, token: SocketToken, loop: EventLoop, peer: SocketAddress) {
+    /// The host name or IP literal given to ``connect(host:port:deadline:tls:serverName:)``; TLS
+    /// verifies the peer against it unless a server name is given.
+    public let host: String
+
+    init(descriptor: Int32, token: SocketToken, loop: EventLoop, host: String, peer: SocketAddress) {
         self.core = Mutex(Core(descriptor: descriptor))
         self.token = token
         self.loop = loop
+        self.host = host
         self.isLoopback = peer.isLoopback
         self.peerDescription = peer.description
     }
