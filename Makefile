@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench bench-channels
+.PHONY: all deps build test lint format demo clean bench bench-channels bench-net
 
 all: build
 
@@ -31,7 +31,7 @@ demo: deps
 	@scripts/demo.sh
 
 # Every benchmark suite; each prints one JSON object per case and peer (see Docs/performance.md).
-bench: bench-channels
+bench: bench-channels bench-net
 
 # BoundedChannel beside AsyncStream and a buffered Go channel (Debian's golang-go), release build,
 # measured alternately in one run of the Swift program, which starts the Go peer itself.
@@ -41,6 +41,11 @@ bench-channels:
 	mkdir -p .build/bench
 	go build -o .build/bench/channels-go Benchmarks/ChannelsGo/main.go
 	.build/release/ChannelsBenchmark --go .build/bench/channels-go
+
+# Cancel latency and idle TLS connections (threads, memory) against loopback servers it starts.
+bench-net: deps
+	$(SWIFT) build -c release --product NetBench $(SWIFT_FLAGS)
+	.build/release/NetBench
 
 clean:
 	rm -rf .build
