@@ -88,4 +88,27 @@ struct ChannelGuideExamplesTests {
         #expect(statistics.highWaterMark <= 256)
         #expect(statistics.isConserved)
     }
+
+    @Test("a cancelled consumer stops the channel, so producers learn it at once")
+    func cancelledConsumer() async throws {
+        let jobs = BoundedChannel<Job>(capacity: 1)
+        let requeued = Task {
+            var requeued: [Job] = []
+            do {
+                for try await job in jobs {
+                    _ = job
+                }
+            } catch {
+                // Cancelled: nobody will take the rest, so it goes back to its source.
+                requeued += jobs.stopReceiving()
+            }
+            return requeued
+        }
+        await jobs.waitForReceivers(1)
+        requeued.cancel()
+        #expect(await requeued.value == [])
+        let refused = await jobs.sendReportingFailure(Job(id: 7))
+        #expect(refused?.reason == .closed)
+        #expect(refused?.element == Job(id: 7))
+    }
 }
