@@ -2,7 +2,7 @@ import Synchronization
 
 /// A token bucket that many retry loops share, so one outage cannot become a retry storm.
 ///
-/// Every retry (an attempt after the first) takes one token; every success puts
+/// Every retry (an attempt after the first) takes one token before its wait; every success puts
 /// ``refillPerSuccess`` back, up to ``capacity``. When the bucket has less than one token,
 /// ``withRetries(_:clock:budget:random:classify:observe:operation:)`` stops at once with
 /// ``RetryError/Reason/budgetExhausted`` instead of waiting, so callers learn of the outage
@@ -51,6 +51,11 @@ public final class RetryBudget: Sendable {
     /// Takes one token for a retry; `false` (and nothing taken) when fewer than one is left.
     public func tryAcquireRetry() -> Bool {
         update { tokens in tokens >= 1 ? tokens - 1 : nil }
+    }
+
+    /// Gives back the token of a retry that never ran (its wait was cancelled).
+    func refundRetry() {
+        _ = update { tokens in min(capacity, tokens + 1) }
     }
 
     /// Records a success, putting ``refillPerSuccess`` back up to ``capacity``.

@@ -3,8 +3,8 @@
 /// Between attempts it sleeps on `clock` for the policy's delay; cancelling the calling task
 /// ends the sleep at once and no further attempt starts. Each failure goes to `classify`:
 /// ``RetryDecision/stop`` ends the loop at once, ``RetryDecision/retryAfter(_:)`` waits at
-/// least the (clamped) hint. With a `budget`, every retry takes a token first and the loop
-/// stops when none is left. `observe` sees every attempt, successful or not.
+/// least the (clamped) hint. With a `budget`, every retry takes a token before its wait and
+/// the loop stops at once when none is left. `observe` sees every attempt, successful or not.
 ///
 /// ```swift
 /// let session = try await withRetries(.default, classify: { error in
@@ -54,33 +54,24 @@ public func withRetries<C: Clock, R: Sendable>(
             }
             let decision = classify(error)
             let elapsed = start.duration(to: clock.now)
-            let action = machine.attemptFailed(decision, elapsed: elapsed)
+            var action = machine.attemptFailed(decision, elapsed: elapsed)
+            // The token is taken before the wait, so an empty budget surfaces the failure now.
+            if case .retry = action, let budget, !budget.tryAcquireRetry() {
+                action = .stop(machine.retryRefused())
+            }
             observe(RetryAttempt(attempt, elapsed: elapsed, error: error, decision: decision, action: action))
             guard case .retry(let delay) = action else {
                 throw RetryError(action, attempts: attempt, underlying: error)
             }
-            try await waitForRetry(delay, clock: clock, budget: budget, machine: &machine, lastError: error)
+            do {
+                try await clock.sleep(for: delay)
+            } catch {
+                budget?.refundRetry()
+                break
+            }
         }
     }
     throw RetryError(machine.cancelled(), attempts: machine.attempts, underlying: lastError)
-}
-
-/// Sleeps `delay`, then takes a budget token for the next attempt.
-private func waitForRetry<C: Clock, G>(
-    _ delay: Duration,
-    clock: C,
-    budget: RetryBudget?,
-    machine: inout RetryStateMachine<G>,
-    lastError: any Error
-) async throws(RetryError) where C.Duration == Duration {
-    do {
-        try await clock.sleep(for: delay)
-    } catch {
-        throw RetryError(machine.cancelled(), attempts: machine.attempts, underlying: lastError)
-    }
-    if let budget, !budget.tryAcquireRetry() {
-        throw RetryError(machine.retryRefused(), attempts: machine.attempts, underlying: lastError)
-    }
 }
 
 /// One attempt, raced against its timeout when there is one.
