@@ -88,6 +88,6 @@ public final class SMTPClient: Sendable {
                 return true
             }
         if kept { return }
-        if connection.isReusable { await connection.quit() } else { connection.close() }
+        if connection.isHealthy { await connection.quit() } else { connection.close() }
     }
 }

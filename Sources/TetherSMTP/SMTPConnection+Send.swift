@@ -110,8 +110,8 @@ extension SMTPConnection {
             let phase = transaction.awaitedPhase
             let timeout = phase == .data ? configuration.timeouts.dataInitiation : configuration.timeouts.command
             let reply = try await readReply(phase: phase, deadline: Self.deadline(timeout, within: limit), since: sent)
-            firstReply()
             if reply.code == 421 { throw SMTPError.rejected(reply, phase: phase, detail: "the server is closing") }
+            firstReply()
             switch transaction.replyReceived(reply, messageID: message.messageID) {
             case .awaitReply: continue
             case .write(let next): pending = [command(for: next, message, parameters, capabilities)]

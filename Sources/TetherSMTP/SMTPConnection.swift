@@ -68,6 +68,9 @@ public final class SMTPConnection: Sendable {
     /// Whether the connection is idle and may carry another message.
     public var isReusable: Bool { inner.withLock { $0.machine.isReusable } }
 
+    /// Whether the connection is idle and unbroken, though perhaps at its message limit.
+    var isHealthy: Bool { inner.withLock { $0.machine.canQuit } }
+
     /// Sends QUIT, waits briefly for the reply and closes. A server that closes first is
     /// fine; nothing is left running afterwards.
     public func quit() async {

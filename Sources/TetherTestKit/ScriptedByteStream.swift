@@ -61,6 +61,9 @@ public final class ScriptedByteStream: ByteStream {
     /// How many writes the client made: a pipelined command group is one.
     public var writeCount: Int { state.withLock { $0.writeCount } }
 
+    /// Whether a stalled TLS handshake is waiting (``TLSBehavior/stall``).
+    public var isTLSPending: Bool { state.withLock { $0.tlsWaiter != nil } }
+
     /// How many TLS upgrades succeeded.
     public var tlsUpgrades: Int { state.withLock { $0.tlsUpgrades } }
 
