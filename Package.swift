@@ -45,7 +45,9 @@ let package = Package(
         .target(name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool"], swiftSettings: strict),
         .target(
             name: "TetherTestKit",
-            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem"],
+            dependencies: [
+                "TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem", "CTetherOpenSSL",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
