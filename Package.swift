@@ -57,8 +57,21 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "ChannelsBenchmark",
+            dependencies: ["TetherChannels"],
+            path: "Benchmarks/Channels",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherChannelsTests",
+            dependencies: ["TetherChannels", "TetherTestKit"],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
