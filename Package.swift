@@ -46,7 +46,8 @@ let package = Package(
         .target(
             name: "TetherTestKit",
             dependencies: [
-                "TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem", "CTetherOpenSSL",
+                "TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem",
+                "CTetherOpenSSL",
             ],
             swiftSettings: strict
         ),
@@ -64,6 +65,10 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "NetBench", dependencies: ["TetherNet", "TetherTestKit"], path: "Benchmarks/NetBench",
+            swiftSettings: strict),
+
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
@@ -72,6 +77,9 @@ let package = Package(
             dependencies: ["TetherChannels", "TetherTestKit"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

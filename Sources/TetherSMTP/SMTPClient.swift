@@ -24,10 +24,10 @@ public final class SMTPClient: Sendable {
     /// A client for `configuration`.
     ///
     /// - Parameters:
-    ///   - connector: opens the byte stream to the server. Use ``SMTPConnector/tcp`` for TCP.
+    ///   - connector: opens the byte stream to the server. Defaults to ``SMTPConnector/tcp``.
     ///   - delegate: receives events from every connection. Defaults to `nil`.
     public init(
-        configuration: SMTPConfiguration, connector: SMTPConnector, delegate: (any SMTPEventDelegate)? = nil
+        configuration: SMTPConfiguration, connector: SMTPConnector = .tcp, delegate: (any SMTPEventDelegate)? = nil
     ) {
         self.configuration = configuration
         self.connector = connector

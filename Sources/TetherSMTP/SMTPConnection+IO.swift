@@ -72,6 +72,17 @@ extension SMTPConnection {
         if error is CancellationError || Task.isCancelled {
             return SMTPError(.notAccepted, .cancelled, phase: phase, detail: "the task was cancelled")
         }
+        if let error = error as? NetworkError {
+            let code: SMTPError.Code
+            switch error.code {
+            case .timedOut: code = .timedOut
+            case .bytesBeforeTLS: code = .bytesBeforeTLS
+            case .tlsFailure: code = .tlsFailed
+            case .connectionRefused, .resolutionFailed: code = .connectionFailed
+            default: code = .connectionClosed
+            }
+            return SMTPError(.notAccepted, code, phase: phase, detail: "\(error)")
+        }
         if ContinuousClock.now >= deadline {
             return SMTPError(.notAccepted, .timedOut, phase: phase, detail: "the \(phase) deadline passed")
         }

@@ -18,6 +18,14 @@ public struct SMTPConnector: Sendable {
     public init(_ open: @escaping Open) {
         self.open = open
     }
+
+    /// Connects over TCP with ``TCPStream``, with TLS from the first byte for
+    /// ``SMTPTLSPolicy/implicit(_:)``.
+    public static let tcp = SMTPConnector { configuration, implicitTLS, deadline in
+        try await TCPStream.connect(
+            host: configuration.host, port: configuration.port, deadline: deadline, tls: implicitTLS,
+            serverName: configuration.serverName)
+    }
 }
 
 extension SMTPConnection {
@@ -26,7 +34,7 @@ extension SMTPConnection {
     ///
     /// - Throws: ``SMTPError`` naming the phase that failed; nothing stays open.
     public static func connect(
-        _ configuration: SMTPConfiguration, connector: SMTPConnector, delegate: (any SMTPEventDelegate)? = nil
+        _ configuration: SMTPConfiguration, connector: SMTPConnector = .tcp, delegate: (any SMTPEventDelegate)? = nil
     ) async throws(SMTPError) -> SMTPConnection {
         try configuration.validate()
         let start = ContinuousClock.now
@@ -39,7 +47,7 @@ extension SMTPConnection {
             stream = try await connector.open(configuration, implicitTLS, limit)
         } catch {
             var failure = streamFailure(error, phase: phase, deadline: limit)
-            if failure.code == .connectionClosed {
+            if failure.code == .connectionClosed || failure.code == .connectionFailed {
                 failure = SMTPError(
                     .notAccepted, .connectionFailed, phase: phase,
                     detail: "could not connect to \(configuration.host):\(configuration.port): \(error)")
