@@ -111,6 +111,11 @@ extension SMTPConnection {
             let timeout = phase == .data ? configuration.timeouts.dataInitiation : configuration.timeouts.command
             let reply = try await readReply(phase: phase, deadline: Self.deadline(timeout, within: limit), since: sent)
             if reply.code == 421 { throw SMTPError.rejected(reply, phase: phase, detail: "the server is closing") }
+            if reply.code == 221 {
+                throw SMTPError(
+                    .notAccepted, .connectionClosed, phase: phase, reply: reply,
+                    detail: "the server said goodbye instead of answering")
+            }
             firstReply()
             switch transaction.replyReceived(reply, messageID: message.messageID) {
             case .awaitReply: continue
@@ -161,7 +166,7 @@ extension SMTPConnection {
     private func failed(_ error: SMTPError, transaction: TransactionStateMachine, beforeFirstReply: Bool)
         -> SMTPError
     {
-        let broken = error.reply == nil || error.reply?.code == 421 || error.code == .malformedReply
+        let broken = error.reply == nil || [221, 421].contains(error.reply?.code) || error.code == .malformedReply
         guard broken else { return error }
         fail("\(error.code) in \(error.phase)")
         if transaction.endOfDataInFlight && error.reply == nil {

@@ -4,7 +4,7 @@ import TetherNet
 extension ScriptedByteStream {
     public func read(maximumCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
         let timer = Task { [weak self] in
-            try await Task.sleep(until: deadline, clock: .continuous)
+            try await Self.sleep(until: deadline)
             self?.expire(Failure(description: "read deadline passed"))
         }
         defer { timer.cancel() }
@@ -45,7 +45,7 @@ extension ScriptedByteStream {
             return
         }
         let timer = Task { [weak self] in
-            try await Task.sleep(until: deadline, clock: .continuous)
+            try await Self.sleep(until: deadline)
             self?.expire(Failure(description: "TLS handshake deadline passed"))
         }
         defer { timer.cancel() }
@@ -59,6 +59,14 @@ extension ScriptedByteStream {
             }
         } onCancel: {
             expire(CancellationError())
+        }
+    }
+
+    /// Sleeps until `deadline` has certainly passed: a timer may fire a little early, and a
+    /// deadline error must never be seen before its deadline.
+    static func sleep(until deadline: ContinuousClock.Instant) async throws {
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(until: deadline, clock: .continuous)
         }
     }
 

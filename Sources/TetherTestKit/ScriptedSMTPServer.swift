@@ -39,7 +39,8 @@ public final class ScriptedSMTPServer: Sendable {
     ///     fill the accept queue so that the next connect times out. Defaults to 16.
     ///   - stepTimeout: how long a step (read, write, accept, handshake) may block.
     /// - Throws: ``Failure`` when the socket cannot be made.
-    public init(identity: ScriptedTLSIdentity? = nil, backlog: Int32 = 16, stepTimeout: Duration = .seconds(10)) throws {
+    public init(identity: ScriptedTLSIdentity? = nil, backlog: Int32 = 16, stepTimeout: Duration = .seconds(10)) throws
+    {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure("socket() failed (errno \(errno))") }
         var address = sockaddr_in()

@@ -16,7 +16,8 @@ struct InteropTests {
     static func awkwardEmail(to recipients: [String]) throws -> Email {
         var email = Email(from: try EmailAddress("sender@tether.test"), subject: "Grüße aus Köln – 東京 ✓ interop")
         email.to = try recipients.map { try EmailAddress($0) }
-        email.text = ".leading dot\n.\n..two dots\nbare\rCR and \r\n" + String(repeating: "long-line-", count: 150)
+        email.text =
+            ".leading dot\n.\n..two dots\nbare\rCR and \r\n" + String(repeating: "long-line-", count: 150)
             + "\nend\n"
         email.html = "<p>Grüße</p>\n." + String(repeating: "<b>x</b>", count: 200)
         email.attachments = [
@@ -46,7 +47,8 @@ struct InteropTests {
         .enabled(if: servers.shouldRun(.plainSMTP), Comment(rawValue: TestServers.skipMessage(.plainSMTP))))
     func plain() async throws {
         var configuration = SMTPConfiguration(
-            host: try Self.servers.value("TETHER_SMTP_PLAIN_HOST"), port: try Self.servers.port("TETHER_SMTP_PLAIN_PORT"))
+            host: try Self.servers.value("TETHER_SMTP_PLAIN_HOST"),
+            port: try Self.servers.port("TETHER_SMTP_PLAIN_PORT"))
         configuration.tls = .none
         let client = SMTPClient(configuration: configuration)
         let email = try Self.awkwardEmail(to: ["ada@tether.test", "bob@tether.test"])
@@ -65,7 +67,8 @@ struct InteropTests {
         .enabled(if: servers.shouldRun(.plainSMTP), Comment(rawValue: TestServers.skipMessage(.plainSMTP))))
     func partial() async throws {
         var configuration = SMTPConfiguration(
-            host: try Self.servers.value("TETHER_SMTP_PLAIN_HOST"), port: try Self.servers.port("TETHER_SMTP_PLAIN_PORT"))
+            host: try Self.servers.value("TETHER_SMTP_PLAIN_HOST"),
+            port: try Self.servers.port("TETHER_SMTP_PLAIN_PORT"))
         configuration.tls = .none
         let connection = try await SMTPConnection.connect(configuration)
         let email = try Self.awkwardEmail(to: ["a@tether.test", "rejected@tether.test", "c@tether.test"])
@@ -77,7 +80,9 @@ struct InteropTests {
         strict.recipientPolicy = .allOrNothing
         let error = await #expect(throws: SMTPError.self) { try await connection.send(strict) }
         #expect(error?.code == .recipientsRejected && error?.kind == .permanent)
-        #expect(try await connection.send(try OutgoingMessage(try Self.awkwardEmail(to: ["d@tether.test"]))).accepted.count == 1)
+        #expect(
+            try await connection.send(try OutgoingMessage(try Self.awkwardEmail(to: ["d@tether.test"]))).accepted.count
+                == 1)
         await connection.quit()
     }
 
