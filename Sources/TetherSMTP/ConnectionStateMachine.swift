@@ -81,6 +81,14 @@ struct ConnectionStateMachine {
         return false
     }
 
+    /// How many more messages the connection may carry, counting one in progress.
+    var remainingMessages: Int {
+        switch state {
+        case .idle(_, let sent, _), .busy(let sent): return maximumMessages - sent
+        case .establishing, .broken, .closed: return 0
+        }
+    }
+
     /// The connection closed.
     mutating func closed() { state = .closed }
 }

@@ -10,10 +10,18 @@ extension SMTPConnection {
     ///   final reply came (timeout, cancellation, closed connection); otherwise `transient`,
     ///   `permanent` or `notAccepted` with the phase and reply.
     public func send(_ message: OutgoingMessage) async throws(SMTPError) -> SendReport {
+        try await send(message, started: nil, following: nil)
+    }
+
+    /// Sends `message`, its envelope already written when `started` is set, and writes
+    /// `following` (the next message's envelope) right after its end of data.
+    func send(_ message: OutgoingMessage, started: PreparedTransaction?, following: FollowingEnvelope?)
+        async throws(SMTPError) -> SendReport
+    {
         let start = ContinuousClock.now
         let limit = start.advanced(by: configuration.timeouts.message)
         do {
-            let report = try await transact(message, limit: limit, start: start)
+            let report = try await transact(message, limit: limit, started: started, following: following)
             delegate.smtpEvent(
                 .messageAccepted(
                     messageID: message.messageID, recipients: report.accepted.count, duration: .now - start))
@@ -25,32 +33,50 @@ extension SMTPConnection {
         }
     }
 
-    private func transact(_ message: OutgoingMessage, limit: ContinuousClock.Instant, start: ContinuousClock.Instant)
-        async throws(SMTPError) -> SendReport
-    {
+    private func transact(
+        _ message: OutgoingMessage, limit: ContinuousClock.Instant, started: PreparedTransaction?,
+        following: FollowingEnvelope?
+    ) async throws(SMTPError) -> SendReport {
         if Task.isCancelled {
             throw SMTPError(.notAccepted, .cancelled, phase: .validation, detail: "the task was cancelled")
         }
-        try await prepare(limit: limit)
-        let capabilities = self.capabilities
-        let parameters: [String]
-        do {
-            parameters = try message.mailParameters(for: capabilities)
-        } catch {
-            inner.withLock { $0.machine.transactionEnded(at: .now, counted: false, needsReset: false) }
-            throw error
+        var prepared: PreparedTransaction
+        if let started {
+            // The envelope went out behind the previous message's end of data.
+            let action = inner.withLock { $0.machine.sendRequested(at: .now) }
+            if case .unusable(let reason) = action {
+                preconditionFailure("a pipelined envelope was written on a connection that is \(reason)")
+            }
+            prepared = started
+            prepared.commands = []
+        } else {
+            try await prepare(limit: limit)
+            do {
+                prepared = try prepareTransaction(message)
+            } catch {
+                inner.withLock { $0.machine.transactionEnded(at: .now, counted: false, needsReset: false) }
+                throw error
+            }
         }
-        var transaction = TransactionStateMachine(
-            recipients: message.recipients, pipelined: capabilities.pipelining, policy: message.recipientPolicy)
-        var firstReplyPending = true
+        var firstReplyPending = started == nil
         do {
-            let commands = transaction.start().map { command(for: $0, message, parameters, capabilities) }
-            return try await run(&transaction, writing: commands, message, parameters, capabilities, limit: limit) {
+            return try await run(&prepared, message, limit: limit, following: following) {
                 firstReplyPending = false
             }
         } catch {
-            throw failed(error, transaction: transaction, beforeFirstReply: firstReplyPending)
+            throw failed(error, transaction: prepared.transaction, beforeFirstReply: firstReplyPending)
         }
+    }
+
+    /// The transaction for `message` started, with its first commands; no I/O.
+    func prepareTransaction(_ message: OutgoingMessage) throws(SMTPError) -> PreparedTransaction {
+        let capabilities = self.capabilities
+        let parameters = try message.mailParameters(for: capabilities)
+        var transaction = TransactionStateMachine(
+            recipients: message.recipients, pipelined: capabilities.pipelining, policy: message.recipientPolicy)
+        let commands = transaction.start().map { command(for: $0, message, parameters, capabilities) }
+        return PreparedTransaction(
+            transaction: transaction, commands: commands, parameters: parameters, capabilities: capabilities)
     }
 
     /// Checks or resets the connection as its state machine asks before a transaction.
@@ -91,13 +117,12 @@ extension SMTPConnection {
         }
     }
 
-    /// Writes `commands` and drives the transaction until it finishes or fails.
+    /// Writes the prepared commands and drives the transaction until it finishes or fails.
     private func run(
-        _ transaction: inout TransactionStateMachine, writing commands: [SMTPCommand], _ message: OutgoingMessage,
-        _ parameters: [String], _ capabilities: SMTPCapabilities, limit: ContinuousClock.Instant,
-        firstReply: () -> Void
+        _ prepared: inout PreparedTransaction, _ message: OutgoingMessage, limit: ContinuousClock.Instant,
+        following: FollowingEnvelope?, firstReply: () -> Void
     ) async throws(SMTPError) -> SendReport {
-        var pending = commands
+        var pending = prepared.commands
         while true {
             var sent = ContinuousClock.now
             if !pending.isEmpty {
@@ -107,7 +132,7 @@ extension SMTPConnection {
                 pending = []
                 sent = .now
             }
-            let phase = transaction.awaitedPhase
+            let phase = prepared.transaction.awaitedPhase
             let timeout = phase == .data ? configuration.timeouts.dataInitiation : configuration.timeouts.command
             let reply = try await readReply(phase: phase, deadline: Self.deadline(timeout, within: limit), since: sent)
             if reply.code == 421 { throw SMTPError.rejected(reply, phase: phase, detail: "the server is closing") }
@@ -117,14 +142,15 @@ extension SMTPConnection {
                     detail: "the server said goodbye instead of answering")
             }
             firstReply()
-            switch transaction.replyReceived(reply, messageID: message.messageID) {
+            switch prepared.transaction.replyReceived(reply, messageID: message.messageID) {
             case .awaitReply: continue
-            case .write(let next): pending = [command(for: next, message, parameters, capabilities)]
+            case .write(let next):
+                pending = [command(for: next, message, prepared.parameters, prepared.capabilities)]
             case .sendContent:
-                return try await finish(
-                    &transaction, content: ContentEncoding.dotStuffed(message.content), message, limit)
+                let content = ContentEncoding.dotStuffed(message.content)
+                return try await finish(&prepared.transaction, content: content, message, limit, following)
             case .sendTerminatorOnly:
-                _ = try await finish(&transaction, content: Array(".\r\n".utf8), message, limit)
+                _ = try await finish(&prepared.transaction, content: Array(".\r\n".utf8), message, limit, following)
                 preconditionFailure("a transaction without accepted recipients finished as accepted")
             case .resetAndFail(let error):
                 inner.withLock { $0.machine.transactionEnded(at: .now, counted: true, needsReset: true) }
@@ -138,17 +164,19 @@ extension SMTPConnection {
         }
     }
 
-    /// Writes the content (already dot-stuffed, with its terminator) and reads the final reply.
+    /// Writes the content (already dot-stuffed, with its terminator) and whatever follows it,
+    /// then reads the final reply.
     private func finish(
         _ transaction: inout TransactionStateMachine, content: [UInt8], _ message: OutgoingMessage,
-        _ limit: ContinuousClock.Instant
+        _ limit: ContinuousClock.Instant, _ following: FollowingEnvelope?
     ) async throws(SMTPError) -> SendReport {
         transaction.contentWritten()
-        try await write(
-            content, phase: .content, deadline: Self.deadline(configuration.timeouts.dataBlock, within: limit))
+        let deadline = Self.deadline(configuration.timeouts.dataBlock, within: limit)
+        try await write(content + (following?.bytes ?? []), phase: .content, deadline: deadline)
+        following?.written = true
         let sent = ContinuousClock.now
-        let deadline = Self.deadline(configuration.timeouts.endOfData, within: limit)
-        let reply = try await readReply(phase: .endOfData, deadline: deadline, since: sent)
+        let replyDeadline = Self.deadline(configuration.timeouts.endOfData, within: limit)
+        let reply = try await readReply(phase: .endOfData, deadline: replyDeadline, since: sent)
         switch transaction.replyReceived(reply, messageID: message.messageID) {
         case .finished(let report):
             inner.withLock { $0.machine.transactionEnded(at: .now, counted: true, needsReset: false) }

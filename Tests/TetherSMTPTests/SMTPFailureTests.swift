@@ -114,7 +114,9 @@ struct SMTPFailureTests {
         configuration.timeouts.command = .milliseconds(50)
         let connection = try await Script.connection(stream, configuration: configuration)
         let error = await #expect(throws: SMTPError.self) { try await connection.send(try Script.message()) }
-        #expect(error?.code == .timedOut && error?.kind == .notAccepted && error?.phase == .mailFrom)
+        #expect(
+            error?.code == .timedOut && error?.kind == .notAccepted && error?.phase == .mailFrom,
+            "\(String(describing: error))")
         #expect(!connection.isReusable && stream.isClosed)
         #expect(error?.connectionFoundDead == false)
     }

@@ -60,7 +60,9 @@ struct ScriptedServerTransactionTests {
         let content = try await Loopback.accept(fresh, queueID: "FRESH")
         #expect(content.string.contains("second"))
         #expect(try await second.value.queueID == "FRESH")
-        await client.shutdown()
+        let closing = Task { await client.shutdown() }
+        try await fresh.expect("QUIT", reply: "221 bye")
+        await closing.value
     }
 
     @Test("S5: a final reply times out and arrives late: the next message goes on a fresh connection")
