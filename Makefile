@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench bench-channels bench-net
+.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp
 
 all: build
 
@@ -46,6 +46,11 @@ bench-channels:
 bench-net: deps
 	$(SWIFT) build -c release --product NetBench $(SWIFT_FLAGS)
 	.build/release/NetBench
+
+# 20,000 messages of 1 KB to Postfix's smtp-sink, 1 and 8 connections, beside smtp-source.
+bench-smtp: deps
+	$(SWIFT) build -c release --product SMTPBenchmark $(SWIFT_FLAGS)
+	.build/release/SMTPBenchmark "$$(Benchmarks/SMTPPeer/unpack-postfix.sh)"
 
 clean:
 	rm -rf .build

@@ -69,7 +69,11 @@ let package = Package(
             name: "NetBench", dependencies: ["TetherNet", "TetherTestKit"], path: "Benchmarks/NetBench",
             swiftSettings: strict),
 
+        .executableTarget(
+            name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
+
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherChannelsTests",
