@@ -56,6 +56,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,123 @@
+import Synchronization
+
+extension ConnectionPool {
+    /// What the pool guards with its lock: the state machine and the continuations it resumes.
+    struct State {
+        var machine: Machine
+        var waiters: [Int: CheckedContinuation<Lease, any Error>] = [:]
+        var swapWaiters: [Int: CheckedContinuation<SwapReport, Never>] = [:]
+        var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+        var generationOperations: [Int: OperationCounter] = [:]
+        var random = SystemRandomNumberGenerator()
+
+        /// Turns the machine's actions into effects, taking the continuations they resume.
+        mutating func effects(for actions: [Machine.Action]) -> [Effect] {
+            actions.map { action in
+                switch action {
+                case .handOff(let waiter, let lease, let waited):
+                    return .resume(waiters.removeValue(forKey: waiter), .success(lease), waited: waited)
+                case .failWaiter(let waiter, let error):
+                    return .resume(waiters.removeValue(forKey: waiter), .failure(error), waited: nil)
+                case .create(let creation, let generation, let target):
+                    return .job(.create(creation: creation, generation: generation, target: target))
+                case .close(let connection, _, let generation, let reason):
+                    return .job(.close(connection, generation: generation, reason: reason))
+                case .forceClose(let connection, _, let generation):
+                    return .job(.forceClose(connection, generation: generation))
+                case .armWaiterTimer(let deadline):
+                    return .job(.waiterTimer(at: deadline))
+                case .armDrainTimer(let generation, let deadline):
+                    return .job(.drainTimer(generation: generation, at: deadline))
+                case .completeSwap(let id, let report):
+                    return .completeSwap(swapWaiters.removeValue(forKey: id), report)
+                case .completeShutdown:
+                    defer { shutdownWaiters = [] }
+                    return .completeShutdown(shutdownWaiters)
+                }
+            }
+        }
+
+        /// The operation counter of `generation`, made on first use.
+        mutating func operationCounter(_ generation: Int) -> OperationCounter {
+            if let counter = generationOperations[generation] {
+                return counter
+            }
+            let counter = OperationCounter()
+            generationOperations[generation] = counter
+            generationOperations = generationOperations.filter { machine.generations[$0.key] != nil }
+            return counter
+        }
+    }
+
+    /// A side effect to perform after unlocking.
+    enum Effect {
+        case resume(CheckedContinuation<Lease, any Error>?, Result<Lease, any Error>, waited: Duration?)
+        case job(Job)
+        case completeSwap(CheckedContinuation<SwapReport, Never>?, SwapReport)
+        case completeShutdown([CheckedContinuation<Void, Never>])
+    }
+
+    /// Work that runs as a child task of ``run()``.
+    enum Job: Sendable {
+        case create(creation: Int, generation: Int, target: Factory.Target)
+        case close(Factory.Connection, generation: Int, reason: CloseReason)
+        case forceClose(Factory.Connection, generation: Int)
+        case waiterTimer(at: Duration)
+        case drainTimer(generation: Int, at: Duration)
+    }
+
+    /// Performs `effects`; never called with the lock held.
+    func perform(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .resume(let continuation, let result, let waited):
+                guard let continuation else {
+                    preconditionFailure("pool: a waiter was resumed twice or never registered")
+                }
+                report(result, waited: waited)
+                continuation.resume(with: result)
+            case .job(let job):
+                submit(job)
+            case .completeSwap(let continuation, let report):
+                delegate?.swapFinished(report)
+                continuation?.resume(returning: report)
+            case .completeShutdown(let continuations):
+                jobSink.finish()
+                continuations.forEach { $0.resume() }
+            }
+        }
+    }
+
+    /// Hands `job` to ``run()``; after ``run()`` has ended, closes still happen in a task of their own.
+    func submit(_ job: Job) {
+        if case .terminated = jobSink.yield(job) {
+            switch job {
+            case .close, .forceClose:
+                Task { await self.execute(job) }
+            case .create(let creation, _, _):
+                state.withLock { $0.machine.creationAbandoned(creation) }
+            case .waiterTimer, .drainTimer:
+                break
+            }
+        }
+    }
+
+    private func report(_ result: Result<Lease, any Error>, waited: Duration?) {
+        guard let delegate else {
+            return
+        }
+        switch result {
+        case .success:
+            delegate.leaseAcquired(waited: waited ?? .zero)
+        case .failure(let error as ConnectionPoolError):
+            delegate.acquireFailed(error)
+        case .failure:
+            break
+        }
+    }
+}
+
+/// The operations of one generation that are running right now.
+final class OperationCounter: Sendable {
+    let value = Atomic<Int>(0)
+}
