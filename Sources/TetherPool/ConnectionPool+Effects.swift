@@ -7,6 +7,7 @@ extension ConnectionPool {
         var waiters: [Int: CheckedContinuation<Lease, any Error>] = [:]
         var swapWaiters: [Int: CheckedContinuation<SwapReport, Never>] = [:]
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+        var runFinished = false
         var generationOperations: [Int: OperationCounter] = [:]
         var random = SystemRandomNumberGenerator()
 
@@ -31,8 +32,7 @@ extension ConnectionPool {
                 case .completeSwap(let id, let report):
                     return .completeSwap(swapWaiters.removeValue(forKey: id), report)
                 case .completeShutdown:
-                    defer { shutdownWaiters = [] }
-                    return .completeShutdown(shutdownWaiters)
+                    return .completeShutdown
                 }
             }
         }
@@ -54,7 +54,8 @@ extension ConnectionPool {
         case resume(CheckedContinuation<Lease, any Error>?, Result<Lease, any Error>, waited: Duration?)
         case job(Job)
         case completeSwap(CheckedContinuation<SwapReport, Never>?, SwapReport)
-        case completeShutdown([CheckedContinuation<Void, Never>])
+        /// Every connection is gone: ``run()`` may finish once its last close is done.
+        case completeShutdown
     }
 
     /// Work that runs as a child task of ``run()``.
@@ -81,16 +82,15 @@ extension ConnectionPool {
             case .completeSwap(let continuation, let report):
                 delegate?.swapFinished(report)
                 continuation?.resume(returning: report)
-            case .completeShutdown(let continuations):
-                jobSink.finish()
-                continuations.forEach { $0.resume() }
+            case .completeShutdown:
+                jobs.finish()
             }
         }
     }
 
     /// Hands `job` to ``run()``; after ``run()`` has ended, closes still happen in a task of their own.
     func submit(_ job: Job) {
-        if case .terminated = jobSink.yield(job) {
+        if !jobs.push(job) {
             switch job {
             case .close, .forceClose:
                 Task { await self.execute(job) }

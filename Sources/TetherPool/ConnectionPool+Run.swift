@@ -4,19 +4,25 @@ extension ConnectionPool {
     /// Call it once, in a task that lives as long as the pool (a task group or a service
     /// runner). Cancelling it shuts the pool down: waiters fail and idle connections close.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.maintain() }
-            let effects = state.withLock { $0.effects(for: $0.machine.startMinimumCreations()) }
-            perform(effects)
-            for await job in jobs {
-                group.addTask { await self.execute(job) }
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.maintain() }
+                perform(state.withLock { $0.effects(for: $0.machine.startMinimumCreations()) })
+                while let job = await jobs.next() {
+                    group.addTask { await self.execute(job) }
+                }
+                group.cancelAll()
             }
-            group.cancelAll()
+        } onCancel: {
+            perform(state.withLock { $0.effects(for: $0.machine.shutdown(now: clock.now())) })
         }
-        if Task.isCancelled {
-            let effects = state.withLock { $0.effects(for: $0.machine.shutdown(now: clock.now())) }
-            perform(effects)
+        jobs.finish()
+        let waiting = state.withLock { state in
+            state.runFinished = true
+            defer { state.shutdownWaiters = [] }
+            return state.shutdownWaiters
         }
+        waiting.forEach { $0.resume() }
     }
 
     func execute(_ job: Job) async {
@@ -31,14 +37,12 @@ extension ConnectionPool {
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: .forced)
         case .waiterTimer(let deadline):
-            guard (try? await clock.sleep(deadline)) != nil else {
-                return
-            }
+            // A cancelled sleep means shutdown: firing early is harmless, as only due waiters expire.
+            try? await clock.sleep(deadline)
             perform(state.withLock { $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.now())) })
         case .drainTimer(let generation, let deadline):
-            guard (try? await clock.sleep(deadline)) != nil else {
-                return
-            }
+            // A cancelled sleep means run() was cancelled: the drain is forced at once.
+            try? await clock.sleep(deadline)
             perform(state.withLock { $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.now())) })
         }
     }

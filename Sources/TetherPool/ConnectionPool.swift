@@ -30,8 +30,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     let clock: PoolClock
     let state: Mutex<State>
     let operations = Atomic<Int>(0)
-    let jobs: AsyncStream<Job>
-    let jobSink: AsyncStream<Job>.Continuation
+    let jobs = JobQueue<Job>()
 
     /// Makes a pool; no connection is made before ``run()`` starts or a caller asks.
     ///
@@ -53,7 +52,6 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         self.delegate = delegate
         self.clock = PoolClock(clock)
         self.state = Mutex(State(machine: Machine(target: target, configuration: configuration)))
-        (jobs, jobSink) = AsyncStream.makeStream(of: Job.self)
     }
 
     /// Makes a pool timed by a `ContinuousClock`.
@@ -105,15 +103,19 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
 
     /// Stops lending: waiters fail with ``ConnectionPoolError/Code/shutdown``, idle connections
     /// close, leased ones close when returned or when the reconnect drain timeout passes. Returns
-    /// when every connection is gone; ``run()`` then returns.
+    /// once every connection is closed and ``run()`` has returned.
     public func shutdown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let effects = state.withLock { state in
-                state.shutdownWaiters.append(continuation)
-                if state.machine.lifecycle == .shutDown {
-                    return state.effects(for: [.completeShutdown])
+            let effects = state.withLock { state -> [Effect]? in
+                if state.runFinished {
+                    return nil
                 }
+                state.shutdownWaiters.append(continuation)
                 return state.effects(for: state.machine.shutdown(now: clock.now()))
+            }
+            guard let effects else {
+                continuation.resume()
+                return
             }
             perform(effects)
         }

@@ -11,7 +11,7 @@ extension PoolStateMachine {
 
     /// Starts creations until the current generation holds ``PoolConfiguration/minimumConnections``.
     mutating func startMinimumCreations() -> [Action] {
-        guard lifecycle == .running, let generation = generations[current] else {
+        guard lifecycle == .running, !credentialsRefused, let generation = generations[current] else {
             return []
         }
         let wanted = configuration.minimumConnections - generation.open - generation.creating
@@ -56,6 +56,7 @@ extension PoolStateMachine {
         }
         slots[slotID] = slot
         lastFailure = nil
+        credentialsRefused = false
         var actions = serve(slotID, now: now)
         if case .replacement(let old) = creation.purpose {
             actions += retireSlot(old)
@@ -81,6 +82,7 @@ extension PoolStateMachine {
         }
         if creation.generation == current {
             lastFailure = error
+            credentialsRefused = kind == .authentication
             if generations[current]?.open == 0 {
                 actions += waiters.removeAll().map { waiter in
                     counters.connectFailures += 1

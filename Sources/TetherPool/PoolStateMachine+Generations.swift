@@ -38,6 +38,7 @@ extension PoolStateMachine {
         swap.retiring = Set(generations.keys.filter { $0 != current })
         swaps[id] = swap
         lastFailure = nil
+        credentialsRefused = false
         var actions = retire(previous, by: id, drainTimeout: drainTimeout, now: now)
         let prepared = slots.values.filter { $0.generation == current && $0.state == .prepared }.map(\.id)
         for slotID in prepared {

@@ -108,6 +108,9 @@ struct PoolStateMachine<Connection: Sendable, Target: Sendable> {
     var creations: [Int: Creation] = [:]
     var swaps: [Int: SwapProgress] = [:]
     var lastFailure: (any Error)?
+    /// Set when the last attempt was refused for its credentials: the minimum is not refilled in
+    /// the background until a connection succeeds or a swap brings a new target.
+    var credentialsRefused = false
     var armedWaiterTimer: Duration?
     var leasedTotal = 0
     var counters = PoolCounters()

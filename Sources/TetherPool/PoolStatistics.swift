@@ -10,6 +10,15 @@ public struct PoolGauges: Sendable, Hashable {
     public var waiting: Int
     /// The generation that serves new callers.
     public var generation: Int
+
+    /// Makes a set of gauges, for comparing in tests.
+    public init(idle: Int, leased: Int, creating: Int, waiting: Int, generation: Int) {
+        self.idle = idle
+        self.leased = leased
+        self.creating = creating
+        self.waiting = waiting
+        self.generation = generation
+    }
 }
 
 /// Running totals since the pool started.

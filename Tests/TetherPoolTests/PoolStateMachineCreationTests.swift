@@ -97,3 +97,17 @@ struct PoolStateMachineCreationTests {
         #expect(machine.idle.count == 1)
     }
 }
+
+extension PoolStateMachineCreationTests {
+    @Test("after refused credentials the minimum is not refilled until a swap")
+    func refusedCredentialsPauseMinimum() {
+        var machine = Machine(target: "db", configuration: .testing(minimum: 1))
+        let actions = machine.startMinimumCreations()
+        _ = machine.creationAttemptFailed(
+            creation: actions.creations[0].id, error: Refused(), kind: .authentication, now: .zero)
+        let tick = machine.maintenanceTick(now: .seconds(1))
+        #expect(tick.creations.isEmpty)
+        let swapped = machine.requestSwap(id: 100, to: "db-rotated", kind: .swap, now: .seconds(2))
+        #expect(swapped.creations.map(\.target) == ["db-rotated"])
+    }
+}
