@@ -8,6 +8,9 @@ extension ConnectionPool {
         var swapWaiters: [Int: CheckedContinuation<SwapReport, Never>] = [:]
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var runFinished = false
+        /// Closes in progress, by generation: a swap reports only after its old connections closed.
+        var closing: [Int: Int] = [:]
+        var finishedSwaps: [(continuation: CheckedContinuation<SwapReport, Never>?, report: SwapReport)] = []
         var generationOperations: [Int: OperationCounter] = [:]
         var random = SystemRandomNumberGenerator()
 
@@ -22,19 +25,39 @@ extension ConnectionPool {
                 case .create(let creation, let generation, let target):
                     return .job(.create(creation: creation, generation: generation, target: target))
                 case .close(let connection, _, let generation, let reason):
+                    closing[generation, default: 0] += 1
                     return .job(.close(connection, generation: generation, reason: reason))
                 case .forceClose(let connection, _, let generation):
+                    closing[generation, default: 0] += 1
                     return .job(.forceClose(connection, generation: generation))
                 case .armWaiterTimer(let deadline):
                     return .job(.waiterTimer(at: deadline))
                 case .armDrainTimer(let generation, let deadline):
                     return .job(.drainTimer(generation: generation, at: deadline))
                 case .completeSwap(let id, let report):
-                    return .completeSwap(swapWaiters.removeValue(forKey: id), report)
+                    finishedSwaps.append((swapWaiters.removeValue(forKey: id), report))
+                    return .reportSwaps(takeReportableSwaps())
                 case .completeShutdown:
                     return .completeShutdown
                 }
             }
+        }
+
+        /// A close of a `generation` connection finished; returns the swaps that may now report.
+        mutating func closeFinished(generation: Int) -> [Effect] {
+            closing[generation, default: 1] -= 1
+            if closing[generation] == 0 {
+                closing[generation] = nil
+            }
+            let swaps = takeReportableSwaps()
+            return swaps.isEmpty ? [] : [.reportSwaps(swaps)]
+        }
+
+        /// Finished swaps none of whose older connections is still closing.
+        private mutating func takeReportableSwaps() -> [(CheckedContinuation<SwapReport, Never>?, SwapReport)] {
+            let ready = finishedSwaps.filter { swap in !closing.keys.contains { $0 < swap.report.generation } }
+            finishedSwaps.removeAll { swap in !closing.keys.contains { $0 < swap.report.generation } }
+            return ready.map { ($0.continuation, $0.report) }
         }
 
         /// The operation counter of `generation`, made on first use.
@@ -53,7 +76,7 @@ extension ConnectionPool {
     enum Effect {
         case resume(CheckedContinuation<Lease, any Error>?, Result<Lease, any Error>, waited: Duration?)
         case job(Job)
-        case completeSwap(CheckedContinuation<SwapReport, Never>?, SwapReport)
+        case reportSwaps([(CheckedContinuation<SwapReport, Never>?, SwapReport)])
         /// Every connection is gone: ``run()`` may finish once its last close is done.
         case completeShutdown
     }
@@ -79,9 +102,11 @@ extension ConnectionPool {
                 continuation.resume(with: result)
             case .job(let job):
                 submit(job)
-            case .completeSwap(let continuation, let report):
-                delegate?.swapFinished(report)
-                continuation?.resume(returning: report)
+            case .reportSwaps(let swaps):
+                for (continuation, report) in swaps {
+                    delegate?.swapFinished(report)
+                    continuation?.resume(returning: report)
+                }
             case .completeShutdown:
                 jobs.finish()
             }

@@ -32,10 +32,12 @@ extension ConnectionPool {
         case .close(let connection, let generation, let reason):
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: reason)
+            perform(state.withLock { $0.closeFinished(generation: generation) })
         case .forceClose(let connection, let generation):
             factory.cancelOperation(on: connection)
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: .forced)
+            perform(state.withLock { $0.closeFinished(generation: generation) })
         case .waiterTimer(let deadline):
             // A cancelled sleep means shutdown: firing early is harmless, as only due waiters expire.
             try? await clock.sleep(deadline)

@@ -17,6 +17,15 @@ public struct SwapReport: Sendable, Hashable, CustomStringConvertible {
     /// the newer one's target won and this one's generation never served a caller.
     public let superseded: Bool
 
+    /// Makes a report, for comparing in tests.
+    public init(generation: Int, drained: Int, forced: Int, duration: Duration, superseded: Bool) {
+        self.generation = generation
+        self.drained = drained
+        self.forced = forced
+        self.duration = duration
+        self.superseded = superseded
+    }
+
     public var description: String {
         let outcome = superseded ? "superseded" : "drained=\(drained) forced=\(forced)"
         return "generation=\(generation) \(outcome) duration=\(duration)"

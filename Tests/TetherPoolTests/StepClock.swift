@@ -32,6 +32,9 @@ final class StepClock: Clock, Sendable {
 
     var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// When each registered sleeper wakes, as offsets from the start.
+    var sleeperDeadlines: [Duration] { state.withLock { $0.sleepers.map(\.deadline) } }
+
     func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state in
             state.lastID += 1
