@@ -77,7 +77,7 @@ struct ConnectionPoolSwapTests {
     @Test("P12: a swap during another swap's preparation wins; no caller fails and nothing old survives")
     func newestSwapWins() async throws {
         let factory = FakeConnectionFactory()
-        try await withFakePool(minimum: 1, factory: factory) { pool, _ in
+        try await withFakePool(minimum: 1, maximum: 1, factory: factory) { pool, _ in
             await eventually("the minimum is open") { pool.gauges.idle == 1 }
             factory.script(.suspend)
             try await withThrowingTaskGroup(of: Void.self) { callers in
