@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean
+.PHONY: all deps build test lint format demo clean bench-net
 
 all: build
 
@@ -29,6 +29,11 @@ format:
 
 demo: deps
 	@scripts/demo.sh
+
+# Cancel latency and idle TLS connections (threads, memory) against loopback servers it starts.
+bench-net: deps
+	$(SWIFT) build -c release --product NetBench $(SWIFT_FLAGS)
+	.build/release/NetBench
 
 clean:
 	rm -rf .build
