@@ -4,7 +4,7 @@ extension ConnectionPool {
     /// A task cancelled while waiting leaves the queue and gets `CancellationError`; one cancelled
     /// just as a connection was handed to it gives the connection back before throwing.
     func acquire() async throws -> Lease {
-        let now = clock.now()
+        let now = clock.elapsed()
         if let lease = state.withLock({ $0.machine.tryAcquireIdle(now: now) }) {
             delegate?.leaseAcquired(waited: .zero)
             return lease
@@ -17,7 +17,7 @@ extension ConnectionPool {
                     if Task.isCancelled {
                         return [.resume(continuation, .failure(CancellationError()), waited: nil)]
                     }
-                    switch state.machine.acquire(waiter: id, currentTaskHoldsLease: holdsLease, now: clock.now()) {
+                    switch state.machine.acquire(waiter: id, currentTaskHoldsLease: holdsLease, now: clock.elapsed()) {
                     case .leased(let lease):
                         return [.resume(continuation, .success(lease), waited: .zero)]
                     case .fail(let error):
@@ -44,7 +44,7 @@ extension ConnectionPool {
 
     /// Gives `lease` back.
     func release(_ lease: Lease, _ disposition: Machine.Disposition) {
-        let now = clock.now()
+        let now = clock.elapsed()
         let effects = state.withLock { $0.effects(for: $0.machine.release(lease, disposition, now: now)) }
         if !effects.isEmpty {
             perform(effects)

@@ -1,3 +1,5 @@
+import TetherRetry
+
 extension ConnectionPool {
     /// Runs the pool's timers, connection attempts and closes until ``shutdown()`` completes.
     ///
@@ -14,7 +16,7 @@ extension ConnectionPool {
                 group.cancelAll()
             }
         } onCancel: {
-            perform(state.withLock { $0.effects(for: $0.machine.shutdown(now: clock.now())) })
+            perform(state.withLock { $0.effects(for: $0.machine.shutdown(now: clock.elapsed())) })
         }
         jobs.finish()
         let waiting = state.withLock { state in
@@ -41,64 +43,57 @@ extension ConnectionPool {
         case .waiterTimer(let deadline):
             // A cancelled sleep means shutdown: firing early is harmless, as only due waiters expire.
             try? await clock.sleep(deadline)
-            perform(state.withLock { $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.now())) })
+            perform(state.withLock { $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.elapsed())) })
         case .drainTimer(let generation, let deadline):
             // A cancelled sleep means run() was cancelled: the drain is forced at once.
             try? await clock.sleep(deadline)
-            perform(state.withLock { $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.now())) })
+            perform(state.withLock { $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.elapsed())) })
         }
     }
 
     private func maintain() async {
-        var next = clock.now()
+        var next = clock.elapsed()
         while !Task.isCancelled {
             next += configuration.maintenanceInterval
             guard (try? await clock.sleep(next)) != nil else {
                 return
             }
-            perform(state.withLock { $0.effects(for: $0.machine.maintenanceTick(now: clock.now())) })
+            perform(state.withLock { $0.effects(for: $0.machine.maintenanceTick(now: clock.elapsed())) })
         }
     }
 
-    /// Makes one connection, retrying with backoff while the machine still wants it.
+    /// Makes one connection, retrying with the creation policy while the machine still wants it.
     private func create(_ creation: Int, generation: Int, target: Factory.Target) async {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let connection = try await factory.makeConnection(to: target, timeout: configuration.connectTimeout)
-                delegate?.connectionCreated(generation: generation)
-                perform(
-                    state.withLock { state in
-                        let factor = Double.random(in: 0..<1, using: &state.random)
-                        let now = clock.now()
-                        return state.effects(
-                            for: state.machine.connectionCreated(
-                                creation: creation, connection, now: now, lifetimeFactor: factor))
-                    })
-                return
-            } catch {
-                let kind = factory.classify(error)
-                let (effects, retry) = state.withLock { state in
-                    let (actions, retry) = state.machine.creationAttemptFailed(
-                        creation: creation, error: error, kind: kind, now: clock.now())
-                    return (state.effects(for: actions), retry)
-                }
-                perform(effects)
-                delegate?.connectionAttemptFailed(generation: generation, error: error, kind: kind, willRetry: retry)
-                guard retry else {
-                    return
-                }
-                let delay = backoffDelay(afterAttempt: attempt)
-                guard (try? await clock.sleep(clock.now() + delay)) != nil else {
-                    state.withLock { $0.machine.creationAbandoned(creation) }
-                    return
-                }
-            }
+        do {
+            let connection = try await withRetries(
+                configuration.creationPolicy, clock: clock,
+                classify: { error in self.creationAttemptFailed(creation, generation: generation, error: error) },
+                operation: { _ in
+                    try await self.factory.makeConnection(to: target, timeout: self.configuration.connectTimeout)
+                })
+            delegate?.connectionCreated(generation: generation)
+            perform(
+                state.withLock { state in
+                    let factor = Double.random(in: 0..<1, using: &state.random)
+                    return state.effects(
+                        for: state.machine.connectionCreated(
+                            creation: creation, connection, now: clock.elapsed(), lifetimeFactor: factor))
+                })
+        } catch {
+            // The policy gave up or the task was cancelled; the machine may have let go already.
+            state.withLock { $0.machine.creationAbandoned(creation) }
         }
     }
 
-    private func backoffDelay(afterAttempt attempt: Int) -> Duration {
-        .milliseconds(100) * (1 << min(attempt - 1, 6))
+    private func creationAttemptFailed(_ creation: Int, generation: Int, error: any Error) -> RetryDecision {
+        let kind = factory.classify(error)
+        let (effects, retry) = state.withLock { state in
+            let (actions, retry) = state.machine.creationAttemptFailed(
+                creation: creation, error: error, kind: kind, now: clock.elapsed())
+            return (state.effects(for: actions), retry)
+        }
+        perform(effects)
+        delegate?.connectionAttemptFailed(generation: generation, error: error, kind: kind, willRetry: retry)
+        return retry ? .retry : .stop
     }
 }

@@ -111,7 +111,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
                     return nil
                 }
                 state.shutdownWaiters.append(continuation)
-                return state.effects(for: state.machine.shutdown(now: clock.now()))
+                return state.effects(for: state.machine.shutdown(now: clock.elapsed()))
             }
             guard let effects else {
                 continuation.resume()
@@ -126,7 +126,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
             let effects = state.withLock { state in
                 let id = state.machine.makeID()
                 state.swapWaiters[id] = continuation
-                return state.effects(for: state.machine.requestSwap(id: id, to: target, kind: kind, now: clock.now()))
+                return state.effects(for: state.machine.requestSwap(id: id, to: target, kind: kind, now: clock.elapsed()))
             }
             perform(effects)
         }
@@ -135,13 +135,38 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
 }
 
 /// A clock of any type, read as the time since the pool started.
-struct PoolClock: Sendable {
-    let now: @Sendable () -> Duration
-    let sleep: @Sendable (_ until: Duration) async throws -> Void
+struct PoolClock: Clock {
+    /// A point in time, as the time since the pool started.
+    struct Instant: InstantProtocol {
+        var offset: Duration
+
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    private let read: @Sendable () -> Duration
+    private let sleepUntil: @Sendable (_ offset: Duration) async throws -> Void
+    let minimumResolution: Duration
 
     init<C: Clock>(_ clock: C) where C.Duration == Duration {
         let origin = clock.now
-        now = { origin.duration(to: clock.now) }
-        sleep = { try await clock.sleep(until: origin.advanced(by: $0), tolerance: nil) }
+        read = { origin.duration(to: clock.now) }
+        sleepUntil = { try await clock.sleep(until: origin.advanced(by: $0), tolerance: nil) }
+        minimumResolution = clock.minimumResolution
+    }
+
+    var now: Instant { Instant(offset: read()) }
+
+    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        try await sleepUntil(deadline.offset)
+    }
+
+    /// The time since the pool started, as the state machine counts it.
+    func elapsed() -> Duration { read() }
+
+    /// Sleeps until `offset` after the pool started.
+    func sleep(_ offset: Duration) async throws {
+        try await sleepUntil(offset)
     }
 }

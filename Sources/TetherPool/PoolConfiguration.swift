@@ -1,3 +1,5 @@
+import TetherRetry
+
 /// How a ``ConnectionPool`` sizes, ages and drains its connections.
 public struct PoolConfiguration: Sendable {
     /// Connections the pool keeps open even when idle; a swap makes this many of the new
@@ -46,6 +48,12 @@ public struct PoolConfiguration: Sendable {
     /// How often idle timeouts, lifetimes and the minimum are checked. Defaults to 1 second.
     public var maintenanceInterval: Duration
 
+    /// The delays between attempts to make a connection the pool still needs (for its minimum,
+    /// for waiting callers, or to replace an aged connection). Creation stops at once on an
+    /// authentication failure, and when nobody needs the connection any more. Defaults to
+    /// 250 ms growing by 1.6 up to 10 s, with 20 % jitter and no limit on attempts.
+    public var creationPolicy: ReconnectPolicy
+
     /// Sets every property to its documented default.
     public init() {
         minimumConnections = 0
@@ -59,6 +67,8 @@ public struct PoolConfiguration: Sendable {
         swapDrainTimeout = .seconds(5)
         reconnectDrainTimeout = .seconds(35)
         maintenanceInterval = .seconds(1)
+        // The values are constants inside the policy's valid ranges.
+        creationPolicy = try! ReconnectPolicy(baseDelay: .milliseconds(250), maximumDelay: .seconds(10))
     }
 
     /// Checks every value.

@@ -45,7 +45,7 @@ struct ConnectionPoolSwapTests {
             let straggler = Task { try await pool.withConnection { try await $0.hang() } }
             await eventually("the operation runs") { pool.activeOperations == 1 }
             let swap = Task { await pool.swap(to: "db-b") }
-            await eventually("the drain waits") { clock.sleeperDeadlines.contains(.seconds(5)) }
+            await eventually("the drain waits") { clock.sleeperDeadlines.contains { $0.offset == .seconds(5) } }
             clock.advance(by: .seconds(5))
             let report = await swap.value
             #expect(report == SwapReport(generation: 2, drained: 0, forced: 1, duration: .seconds(5), superseded: false))

@@ -11,13 +11,13 @@ func withFakePool(
     minimum: Int = 0, maximum: Int = 2, factory: FakeConnectionFactory = FakeConnectionFactory(),
     delegate: (any ConnectionPoolDelegate)? = nil,
     configure: (inout PoolConfiguration) -> Void = { _ in },
-    _ body: (FakePool, StepClock) async throws -> Void
+    _ body: (FakePool, ManualClock) async throws -> Void
 ) async throws {
     var configuration = PoolConfiguration()
     configuration.minimumConnections = minimum
     configuration.maximumConnections = maximum
     configure(&configuration)
-    let clock = StepClock()
+    let clock = ManualClock()
     let pool = try ConnectionPool(
         factory: factory, target: "db-a", configuration: configuration, clock: clock, delegate: delegate)
     try await withThrowingTaskGroup(of: Void.self) { group in
