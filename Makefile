@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench-net
+.PHONY: all deps build test lint format demo clean bench-net bench-pool
 
 all: build
 
@@ -34,6 +34,12 @@ demo: deps
 bench-net: deps
 	$(SWIFT) build -c release --product NetBench $(SWIFT_FLAGS)
 	.build/release/NetBench
+
+# Pool overhead and fairness with fake connections: acquire + release, 1,000 tasks on 50
+# connections, and latency while swapping.
+bench-pool: deps
+	$(SWIFT) build -c release --product PoolBenchmark $(SWIFT_FLAGS)
+	.build/release/PoolBenchmark
 
 clean:
 	rm -rf .build

@@ -5,7 +5,7 @@ extension ConnectionPool {
     /// just as a connection was handed to it gives the connection back before throwing.
     func acquire() async throws -> Lease {
         let now = clock.elapsed()
-        if let lease = state.withLock({ $0.machine.tryAcquireIdle(now: now) }) {
+        if let lease = state.withLock({ $0.tryAcquireIdle(now: now) }) {
             delegate?.leaseAcquired(waited: .zero)
             return lease
         }
@@ -18,8 +18,8 @@ extension ConnectionPool {
                         return [.resume(continuation, .failure(CancellationError()), waited: nil)]
                     }
                     switch state.machine.acquire(waiter: id, currentTaskHoldsLease: holdsLease, now: clock.elapsed()) {
-                    case .leased(let lease):
-                        return [.resume(continuation, .success(lease), waited: .zero)]
+                    case .leased(let ticket):
+                        return [.resume(continuation, .success(state.lease(ticket)), waited: .zero)]
                     case .fail(let error):
                         return [.resume(continuation, .failure(error), waited: nil)]
                     case .wait(let actions):
@@ -45,7 +45,7 @@ extension ConnectionPool {
     /// Gives `lease` back.
     func release(_ lease: Lease, _ disposition: Machine.Disposition) {
         let now = clock.elapsed()
-        let effects = state.withLock { $0.effects(for: $0.machine.release(lease, disposition, now: now)) }
+        let effects = state.withLock { $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now)) }
         if !effects.isEmpty {
             perform(effects)
         }

@@ -4,6 +4,10 @@ extension ConnectionPool {
     /// What the pool guards with its lock: the state machine and the continuations it resumes.
     struct State {
         var machine: Machine
+        /// The targets of the generations the machine knows, by generation.
+        var targets: [Int: Factory.Target]
+        /// Every open connection, by the identifier the machine knows it by.
+        var connections: [Int: Factory.Connection] = [:]
         var waiters: [Int: CheckedContinuation<Lease, any Error>] = [:]
         var swapWaiters: [Int: CheckedContinuation<SwapReport, Never>] = [:]
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
@@ -18,18 +22,21 @@ extension ConnectionPool {
         mutating func effects(for actions: [Machine.Action]) -> [Effect] {
             actions.map { action in
                 switch action {
-                case .handOff(let waiter, let lease, let waited):
-                    return .resume(waiters.removeValue(forKey: waiter), .success(lease), waited: waited)
+                case .handOff(let waiter, let ticket, let waited):
+                    return .resume(waiters.removeValue(forKey: waiter), .success(lease(ticket)), waited: waited)
                 case .failWaiter(let waiter, let error):
                     return .resume(waiters.removeValue(forKey: waiter), .failure(error), waited: nil)
-                case .create(let creation, let generation, let target):
+                case .create(let creation, let generation):
+                    guard let target = targets[generation] else {
+                        preconditionFailure("pool: no target for generation \(generation)")
+                    }
                     return .job(.create(creation: creation, generation: generation, target: target))
-                case .close(let connection, _, let generation, let reason):
+                case .close(let id, let generation, let reason):
                     closing[generation, default: 0] += 1
-                    return .job(.close(connection, generation: generation, reason: reason))
-                case .forceClose(let connection, _, let generation):
+                    return .job(.close(removeConnection(id), generation: generation, reason: reason))
+                case .forceClose(let id, let generation):
                     closing[generation, default: 0] += 1
-                    return .job(.forceClose(connection, generation: generation))
+                    return .job(.forceClose(removeConnection(id), generation: generation))
                 case .armWaiterTimer(let deadline):
                     return .job(.waiterTimer(at: deadline))
                 case .armDrainTimer(let generation, let deadline):
@@ -41,6 +48,45 @@ extension ConnectionPool {
                     return .completeShutdown
                 }
             }
+        }
+
+        /// The machine's loan `ticket` with its connection.
+        func lease(_ ticket: Machine.Lease) -> Lease {
+            guard let connection = connections[ticket.connectionID] else {
+                preconditionFailure("pool: lent connection \(ticket.connectionID) is unknown")
+            }
+            return Lease(ticket: ticket, connection: connection)
+        }
+
+        /// The fast path: an idle connection when nobody waits.
+        mutating func tryAcquireIdle(now: Duration) -> Lease? {
+            machine.tryAcquireIdle(now: now).map(lease)
+        }
+
+        /// Files a connection that a creation produced and hands it on.
+        mutating func connectionCreated(creation: Int, _ connection: Factory.Connection, now: Duration) -> [Effect] {
+            let id = machine.makeID()
+            connections[id] = connection
+            let factor = Double.random(in: 0..<1, using: &random)
+            return effects(for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
+        }
+
+        /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.
+        mutating func requestSwap(id: Int, to target: Factory.Target?, kind: SwapKind, now: Duration) -> [Effect] {
+            guard let target = target ?? targets[machine.latest] else {
+                preconditionFailure("pool: no target for generation \(machine.latest)")
+            }
+            let actions = machine.requestSwap(id: id, kind: kind, now: now)
+            targets[machine.latest] = target
+            targets = targets.filter { machine.generations[$0.key] != nil }
+            return effects(for: actions)
+        }
+
+        private mutating func removeConnection(_ id: Int) -> Factory.Connection {
+            guard let connection = connections.removeValue(forKey: id) else {
+                preconditionFailure("pool: closed connection \(id) is unknown")
+            }
+            return connection
         }
 
         /// A close of a `generation` connection finished; returns the swaps that may now report.

@@ -72,13 +72,7 @@ extension ConnectionPool {
                     try await self.factory.makeConnection(to: target, timeout: self.configuration.connectTimeout)
                 })
             delegate?.connectionCreated(generation: generation)
-            perform(
-                state.withLock { state in
-                    let factor = Double.random(in: 0..<1, using: &state.random)
-                    return state.effects(
-                        for: state.machine.connectionCreated(
-                            creation: creation, connection, now: clock.elapsed(), lifetimeFactor: factor))
-                })
+            perform(state.withLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
         } catch {
             // The policy gave up or the task was cancelled; the machine may have let go already.
             state.withLock { $0.machine.creationAbandoned(creation) }

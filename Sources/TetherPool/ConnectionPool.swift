@@ -17,8 +17,16 @@ import Synchronization
 /// }
 /// ```
 public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
-    typealias Machine = PoolStateMachine<Factory.Connection, Factory.Target>
-    typealias Lease = Machine.Lease
+    typealias Machine = PoolStateMachine
+
+    /// A connection lent to a caller, with the machine's record of the loan.
+    struct Lease: Sendable {
+        let ticket: Machine.Lease
+        let connection: Factory.Connection
+
+        var generation: Int { ticket.generation }
+        var needsValidation: Bool { ticket.needsValidation }
+    }
 
     /// The factory that makes, checks and closes connections.
     public let factory: Factory
@@ -51,7 +59,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         self.configuration = configuration
         self.delegate = delegate
         self.clock = PoolClock(clock)
-        self.state = Mutex(State(machine: Machine(target: target, configuration: configuration)))
+        self.state = Mutex(State(machine: Machine(configuration: configuration), targets: [1: target]))
     }
 
     /// Makes a pool timed by a `ContinuousClock`.
@@ -126,7 +134,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
             let effects = state.withLock { state in
                 let id = state.machine.makeID()
                 state.swapWaiters[id] = continuation
-                return state.effects(for: state.machine.requestSwap(id: id, to: target, kind: kind, now: clock.elapsed()))
+                return state.requestSwap(id: id, to: target, kind: kind, now: clock.elapsed())
             }
             perform(effects)
         }

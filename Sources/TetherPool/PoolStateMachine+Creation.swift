@@ -19,34 +19,34 @@ extension PoolStateMachine {
     }
 
     mutating func startCreation(_ generation: Int, purpose: Purpose) -> Action {
-        guard let target = generations[generation]?.target else {
+        guard generations[generation] != nil else {
             impossible("startCreation", "unknown generation \(generation)")
         }
         let id = makeID()
         creations[id] = Creation(generation: generation, purpose: purpose)
         generations[generation]?.creating += 1
-        return .create(creation: id, generation: generation, target: target)
+        return .create(creation: id, generation: generation)
     }
 
-    /// A creation produced a connection. `lifetimeFactor` in 0..<1 picks the jitter.
+    /// A creation produced connection `slotID` (an identifier from ``makeID()``).
+    /// `lifetimeFactor` in 0..<1 picks the jitter.
     mutating func connectionCreated(
-        creation id: Int, _ connection: Connection, now: Duration, lifetimeFactor: Double
+        creation id: Int, connection slotID: Int, now: Duration, lifetimeFactor: Double
     ) -> [Action] {
         guard let creation = creations.removeValue(forKey: id) else {
             impossible("connectionCreated", "unknown creation \(id)")
         }
         counters.created += 1
         generations[creation.generation]?.creating -= 1
-        let slotID = makeID()
         let lifetime = configuration.maximumLifetime.map { $0 * (1 - lifetimeFactor * configuration.lifetimeJitter) }
         var slot = Slot(
-            id: slotID, generation: creation.generation, connection: connection,
+            id: slotID, generation: creation.generation,
             retireAt: lifetime.map { now + $0 }, state: .idle, lastUsed: now)
         guard lifecycle == .running, let generation = generations[creation.generation],
             generation.phase != .draining
         else {
             counters.closed[.lateArrival, default: 0] += 1
-            return [.close(connection, id: slotID, generation: creation.generation, reason: .lateArrival)]
+            return [.close(id: slotID, generation: creation.generation, reason: .lateArrival)]
         }
         generations[creation.generation]?.open += 1
         if case .preparing(let swap) = generation.phase {

@@ -1,10 +1,10 @@
 extension PoolStateMachine {
-    /// A swap or reconnect was requested: a new generation prepares its minimum connections,
-    /// then takes over. `target` nil reconnects to the newest target requested so far.
+    /// A swap or reconnect was requested: a new generation, numbered ``latest`` afterwards,
+    /// prepares its minimum connections, then takes over.
     ///
     /// A generation still preparing for an earlier swap is abandoned: the newest target wins,
     /// and the earlier swap completes as superseded.
-    mutating func requestSwap(id: Int, to target: Target?, kind: SwapKind, now: Duration) -> [Action] {
+    mutating func requestSwap(id: Int, kind: SwapKind, now: Duration) -> [Action] {
         guard lifecycle == .running, let newest = generations[latest] else {
             return [.completeSwap(id: id, SwapReport(generation: latest, drained: 0, forced: 0, duration: .zero, superseded: true))]
         }
@@ -13,7 +13,7 @@ extension PoolStateMachine {
             actions += abandonPreparing(latest, supersededSwap: earlier, now: now)
         }
         latest += 1
-        generations[latest] = Generation(number: latest, target: target ?? newest.target, phase: .preparing(swap: id))
+        generations[latest] = Generation(number: latest, phase: .preparing(swap: id))
         swaps[id] = SwapProgress(generation: latest, kind: kind, startedAt: now)
         counters.swaps += 1
         let wanted = configuration.minimumConnections
@@ -58,7 +58,7 @@ extension PoolStateMachine {
             slots[slot.id]?.state = .forced
             generation.forced += 1
             counters.closed[.forced, default: 0] += 1
-            actions.append(.forceClose(slot.connection, id: slot.id, generation: number))
+            actions.append(.forceClose(id: slot.id, generation: number))
         }
         generations[number] = generation
         return actions + finishGeneration(number, now: now)

@@ -121,8 +121,7 @@ extension PoolStateMachine {
         let idleFor = now - slot.lastUsed
         let stale = configuration.keepAliveThreshold.map { idleFor > $0 } ?? false
         let lease = Lease(
-            connectionID: slotID, generation: slot.generation, connection: slot.connection,
-            needsValidation: stale || slot.suspect)
+            connectionID: slotID, generation: slot.generation, needsValidation: stale || slot.suspect)
         slot.state = .leased
         slot.suspect = false
         slots[slotID] = slot
@@ -154,6 +153,6 @@ extension PoolStateMachine {
         }
         generations[slot.generation]?.open -= 1
         counters.closed[reason, default: 0] += 1
-        return .close(slot.connection, id: id, generation: slot.generation, reason: reason)
+        return .close(id: id, generation: slot.generation, reason: reason)
     }
 }

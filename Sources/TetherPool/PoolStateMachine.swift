@@ -5,12 +5,14 @@
 /// creation started; a generation is *preparing* (a swap is making its minimum connections),
 /// *current* (it serves callers) or *draining* (retired, waiting for its leases to come back).
 /// A generation leaves the machine once its last lease is back or its drain timed out.
-struct PoolStateMachine<Connection: Sendable, Target: Sendable> {
+///
+/// Connections and targets are known by number only: the shell keeps the values. The machine is
+/// therefore not generic, which keeps generic-metadata lookups off the hot path.
+struct PoolStateMachine {
     /// A connection lent to a caller.
     struct Lease: Sendable {
         let connectionID: Int
         let generation: Int
-        let connection: Connection
         /// Check the connection with ``ConnectionFactory/validate(_:)`` before using it.
         let needsValidation: Bool
     }
@@ -19,10 +21,11 @@ struct PoolStateMachine<Connection: Sendable, Target: Sendable> {
     enum Action {
         case handOff(waiter: Int, Lease, waited: Duration)
         case failWaiter(Int, ConnectionPoolError)
-        case create(creation: Int, generation: Int, target: Target)
-        case close(Connection, id: Int, generation: Int, reason: CloseReason)
+        /// Make a connection to `generation`'s target.
+        case create(creation: Int, generation: Int)
+        case close(id: Int, generation: Int, reason: CloseReason)
         /// Cancel the running operation through the factory, then close.
-        case forceClose(Connection, id: Int, generation: Int)
+        case forceClose(id: Int, generation: Int)
         case armWaiterTimer(at: Duration)
         case armDrainTimer(generation: Int, at: Duration)
         case completeSwap(id: Int, SwapReport)
@@ -43,7 +46,6 @@ struct PoolStateMachine<Connection: Sendable, Target: Sendable> {
 
     struct Generation {
         let number: Int
-        let target: Target
         var phase: Phase
         /// Idle, prepared or leased connections.
         var open = 0
@@ -66,7 +68,6 @@ struct PoolStateMachine<Connection: Sendable, Target: Sendable> {
     struct Slot {
         let id: Int
         let generation: Int
-        let connection: Connection
         let retireAt: Duration?
         var state: SlotState
         var lastUsed: Duration
@@ -116,9 +117,9 @@ struct PoolStateMachine<Connection: Sendable, Target: Sendable> {
     var counters = PoolCounters()
     private var lastID = 0
 
-    init(target: Target, configuration: PoolConfiguration) {
+    init(configuration: PoolConfiguration) {
         self.configuration = configuration
-        generations = [1: Generation(number: 1, target: target, phase: .current)]
+        generations = [1: Generation(number: 1, phase: .current)]
     }
 
     /// A fresh identifier for a connection or a creation.

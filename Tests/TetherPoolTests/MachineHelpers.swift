@@ -1,6 +1,6 @@
 @testable import TetherPool
 
-typealias Machine = PoolStateMachine<String, String>
+typealias Machine = PoolStateMachine
 
 extension PoolConfiguration {
     /// A configuration for tests: `maximum` connections, the given minimum, round timeouts.
@@ -20,10 +20,8 @@ extension PoolConfiguration {
 }
 
 extension Array where Element == Machine.Action {
-    var creations: [(id: Int, generation: Int, target: String)] {
-        compactMap {
-            if case .create(let id, let generation, let target) = $0 { (id, generation, target) } else { nil }
-        }
+    var creations: [(id: Int, generation: Int)] {
+        compactMap { if case .create(let id, let generation) = $0 { (id, generation) } else { nil } }
     }
 
     var handOffs: [(waiter: Int, lease: Machine.Lease)] {
@@ -34,12 +32,12 @@ extension Array where Element == Machine.Action {
         compactMap { if case .failWaiter(let waiter, let error) = $0 { (waiter, error) } else { nil } }
     }
 
-    var closes: [(connection: String, reason: CloseReason)] {
-        compactMap { if case .close(let connection, _, _, let reason) = $0 { (connection, reason) } else { nil } }
+    var closes: [(id: Int, reason: CloseReason)] {
+        compactMap { if case .close(let id, _, let reason) = $0 { (id, reason) } else { nil } }
     }
 
-    var forcedCloses: [String] {
-        compactMap { if case .forceClose(let connection, _, _) = $0 { connection } else { nil } }
+    var forcedCloses: [Int] {
+        compactMap { if case .forceClose(let id, _) = $0 { id } else { nil } }
     }
 
     var swapReports: [(id: Int, report: SwapReport)] {
@@ -68,16 +66,20 @@ extension Machine {
         return lease
     }
 
-    /// Opens `count` idle connections of the current generation.
-    mutating func fill(_ count: Int, at now: Duration = .zero) -> [String] {
-        (1...count).map { index in
-            let name = "g\(current)-c\(index)"
-            let action = startCreation(current, purpose: .demand)
-            guard case .create(let id, _, _) = action else {
+    /// Creation `creation` produced a connection, numbered as the shell would.
+    mutating func created(_ creation: Int, now: Duration = .zero, lifetimeFactor: Double = 0) -> [Action] {
+        connectionCreated(creation: creation, connection: makeID(), now: now, lifetimeFactor: lifetimeFactor)
+    }
+
+    /// Opens `count` idle connections of the current generation and returns their identifiers.
+    mutating func fill(_ count: Int, at now: Duration = .zero) -> [Int] {
+        (1...count).map { _ in
+            guard case .create(let creation, _) = startCreation(current, purpose: .demand) else {
                 preconditionFailure("expected a creation")
             }
-            _ = connectionCreated(creation: id, name, now: now, lifetimeFactor: 0)
-            return name
+            let id = makeID()
+            _ = connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: 0)
+            return id
         }
     }
 }

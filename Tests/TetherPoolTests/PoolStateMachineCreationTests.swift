@@ -8,7 +8,7 @@ struct PoolStateMachineCreationTests {
 
     @Test("P3: while nothing is open, a failed attempt fails every waiter with the real cause")
     func unavailableFailsFast() {
-        var machine = Machine(target: "db", configuration: .testing())
+        var machine = Machine(configuration: .testing())
         let actions = machine.expectWait(1)
         _ = machine.expectWait(2)
         let (failed, retry) = machine.creationAttemptFailed(
@@ -20,7 +20,7 @@ struct PoolStateMachineCreationTests {
 
     @Test("P3: a caller arriving while unavailable waits no longer than the connect timeout")
     func unavailableShortensWait() {
-        var machine = Machine(target: "db", configuration: .testing())
+        var machine = Machine(configuration: .testing())
         let first = machine.expectWait(1)
         _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
         let second = machine.expectWait(2, at: .seconds(1))
@@ -31,7 +31,7 @@ struct PoolStateMachineCreationTests {
 
     @Test("creation stops retrying on an authentication failure")
     func authenticationStopsRetrying() {
-        var machine = Machine(target: "db", configuration: .testing(minimum: 1))
+        var machine = Machine(configuration: .testing(minimum: 1))
         let actions = machine.startMinimumCreations()
         let (_, retry) = machine.creationAttemptFailed(
             creation: actions.creations[0].id, error: Refused(), kind: .authentication, now: .zero)
@@ -41,7 +41,7 @@ struct PoolStateMachineCreationTests {
 
     @Test("creation for the minimum keeps retrying on other failures")
     func minimumKeepsRetrying() {
-        var machine = Machine(target: "db", configuration: .testing(minimum: 1))
+        var machine = Machine(configuration: .testing(minimum: 1))
         let actions = machine.startMinimumCreations()
         let (_, retry) = machine.creationAttemptFailed(
             creation: actions.creations[0].id, error: Refused(), kind: .other, now: .zero)
@@ -50,7 +50,7 @@ struct PoolStateMachineCreationTests {
 
     @Test("P4: a failed creation frees its slot for the next caller")
     func failedCreationFreesSlot() {
-        var machine = Machine(target: "db", configuration: .testing(maximum: 1))
+        var machine = Machine(configuration: .testing(maximum: 1))
         let first = machine.expectWait(1)
         _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
         let second = machine.expectWait(2, at: .seconds(1))
@@ -59,13 +59,13 @@ struct PoolStateMachineCreationTests {
 
     @Test("lifetimes carry between 0 and the configured share of jitter", arguments: [0.0, 0.5, 0.999])
     func lifetimeJitter(factor: Double) throws {
-        var machine = Machine(target: "db", configuration: .testing())
+        var machine = Machine(configuration: .testing())
         let action = machine.startCreation(1, purpose: .demand)
-        guard case .create(let id, _, _) = action else {
+        guard case .create(let id, _) = action else {
             Issue.record("expected a creation")
             return
         }
-        _ = machine.connectionCreated(creation: id, "c1", now: .zero, lifetimeFactor: factor)
+        _ = machine.created(id, now: .zero, lifetimeFactor: factor)
         let retireAt = try #require(machine.slots.values.first?.retireAt)
         #expect(retireAt <= .seconds(1000) && retireAt >= .seconds(900))
         #expect(retireAt == .seconds(1000) * (1 - factor * 0.1))
@@ -75,20 +75,19 @@ struct PoolStateMachineCreationTests {
     func replacementBeforeRetirement() {
         var configuration = PoolConfiguration.testing()
         configuration.idleTimeout = nil
-        var machine = Machine(target: "db", configuration: configuration)
+        var machine = Machine(configuration: configuration)
         _ = machine.fill(1)
         let tick = machine.maintenanceTick(now: .seconds(1000))
         #expect(tick.creations.count == 1)
         #expect(tick.closes.isEmpty)
-        let arrived = machine.connectionCreated(
-            creation: tick.creations[0].id, "fresh", now: .seconds(1001), lifetimeFactor: 0)
+        let arrived = machine.created(tick.creations[0].id, now: .seconds(1001), lifetimeFactor: 0)
         #expect(arrived.closes.map(\.reason) == [.lifetime])
         #expect(machine.idle.count == 1)
     }
 
     @Test("idle connections above the minimum close after the idle timeout")
     func idleTimeoutKeepsMinimum() {
-        var machine = Machine(target: "db", configuration: .testing(minimum: 1, maximum: 3))
+        var machine = Machine(configuration: .testing(minimum: 1, maximum: 3))
         _ = machine.fill(3)
         let early = machine.maintenanceTick(now: .seconds(59))
         #expect(early.closes.isEmpty)
@@ -101,13 +100,13 @@ struct PoolStateMachineCreationTests {
 extension PoolStateMachineCreationTests {
     @Test("after refused credentials the minimum is not refilled until a swap")
     func refusedCredentialsPauseMinimum() {
-        var machine = Machine(target: "db", configuration: .testing(minimum: 1))
+        var machine = Machine(configuration: .testing(minimum: 1))
         let actions = machine.startMinimumCreations()
         _ = machine.creationAttemptFailed(
             creation: actions.creations[0].id, error: Refused(), kind: .authentication, now: .zero)
         let tick = machine.maintenanceTick(now: .seconds(1))
         #expect(tick.creations.isEmpty)
-        let swapped = machine.requestSwap(id: 100, to: "db-rotated", kind: .swap, now: .seconds(2))
-        #expect(swapped.creations.map(\.target) == ["db-rotated"])
+        let swapped = machine.requestSwap(id: 100, kind: .swap, now: .seconds(2))
+        #expect(swapped.creations.map(\.generation) == [2])
     }
 }

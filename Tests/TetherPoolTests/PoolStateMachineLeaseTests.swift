@@ -6,28 +6,28 @@ import Testing
 struct PoolStateMachineLeaseTests {
     @Test("a caller of an empty pool waits and gets the connection made for it")
     func waiterGetsNewConnection() {
-        var machine = Machine(target: "db", configuration: .testing())
+        var machine = Machine(configuration: .testing())
         let actions = machine.expectWait(1)
-        #expect(actions.creations.map(\.target) == ["db"])
-        let created = machine.connectionCreated(creation: actions.creations[0].id, "c1", now: .seconds(1), lifetimeFactor: 0)
+        #expect(actions.creations.map(\.generation) == [1])
+        let created = machine.created(actions.creations[0].id, now: .seconds(1), lifetimeFactor: 0)
         #expect(created.handOffs.map(\.waiter) == [1])
         #expect(machine.gauges == PoolGauges(idle: 0, leased: 1, creating: 0, waiting: 0, generation: 1))
     }
 
     @Test("a released connection goes idle and is lent again without a new creation")
     func releasedConnectionIsReused() {
-        var machine = Machine(target: "db", configuration: .testing())
+        var machine = Machine(configuration: .testing())
         _ = machine.fill(1)
         let lease = machine.expectLease()
         let released = machine.release(lease, .reusable, now: .seconds(1))
         #expect(released.isEmpty)
         let again = machine.expectLease(at: .seconds(2))
-        #expect(again.connection == lease.connection)
+        #expect(again.connectionID == lease.connectionID)
     }
 
     @Test("P10: waiters are served first come, first served")
     func waitersAreServedInOrder() {
-        var machine = Machine(target: "db", configuration: .testing(maximum: 1))
+        var machine = Machine(configuration: .testing(maximum: 1))
         _ = machine.fill(1)
         var lease = machine.expectLease()
         for waiter in 10...14 {
@@ -45,7 +45,7 @@ struct PoolStateMachineLeaseTests {
 
     @Test("a new caller queues behind waiters even when a connection is idle")
     func newCallerDoesNotOvertake() {
-        var machine = Machine(target: "db", configuration: .testing(maximum: 1))
+        var machine = Machine(configuration: .testing(maximum: 1))
         _ = machine.fill(1)
         let lease = machine.expectLease()
         _ = machine.expectWait(2)
@@ -57,7 +57,7 @@ struct PoolStateMachineLeaseTests {
 
     @Test("P5: a waiter cancelled before the hand-off is skipped; one cancelled after keeps exact counts")
     func cancellationRacingHandOff() {
-        var machine = Machine(target: "db", configuration: .testing(maximum: 1))
+        var machine = Machine(configuration: .testing(maximum: 1))
         _ = machine.fill(1)
         let lease = machine.expectLease()
         _ = machine.expectWait(2)
@@ -75,7 +75,7 @@ struct PoolStateMachineLeaseTests {
 
     @Test("an acquire timeout reports an exhausted pool")
     func acquireTimeout() {
-        var machine = Machine(target: "db", configuration: .testing(maximum: 1))
+        var machine = Machine(configuration: .testing(maximum: 1))
         _ = machine.fill(1)
         _ = machine.expectLease()
         let actions = machine.expectWait(2, at: .seconds(1))
@@ -91,7 +91,7 @@ struct PoolStateMachineLeaseTests {
 
     @Test("P6: a timeout of a task that holds a lease says so")
     func nestedAcquisitionDiagnostic() {
-        var machine = Machine(target: "db", configuration: .testing(maximum: 1))
+        var machine = Machine(configuration: .testing(maximum: 1))
         _ = machine.fill(1)
         _ = machine.expectLease()
         _ = machine.expectWait(2, holdsLease: true)
@@ -103,7 +103,7 @@ struct PoolStateMachineLeaseTests {
 
     @Test("an evicted connection frees its slot and marks its generation's idle connections for validation")
     func evictionMarksIdleSuspect() {
-        var machine = Machine(target: "db", configuration: .testing(maximum: 2))
+        var machine = Machine(configuration: .testing(maximum: 2))
         _ = machine.fill(2)
         let broken = machine.expectLease()
         let actions = machine.release(broken, .discard(.broken), now: .seconds(1))
@@ -115,7 +115,7 @@ struct PoolStateMachineLeaseTests {
 
     @Test("a connection idle past the keep-alive threshold is validated before use")
     func keepAliveValidation() {
-        var machine = Machine(target: "db", configuration: .testing())
+        var machine = Machine(configuration: .testing())
         _ = machine.fill(1)
         let fresh = machine.expectLease(at: .seconds(29))
         #expect(!fresh.needsValidation)
