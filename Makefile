@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp
+.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool
 
 all: build
 
@@ -51,6 +51,11 @@ bench-net: deps
 bench-smtp: deps
 	$(SWIFT) build -c release --product SMTPBenchmark $(SWIFT_FLAGS)
 	.build/release/SMTPBenchmark "$$(Benchmarks/SMTPPeer/unpack-postfix.sh)"
+# Pool overhead and fairness with fake connections: acquire + release, 1,000 tasks on 50
+# connections, and latency while swapping.
+bench-pool: deps
+	$(SWIFT) build -c release --product PoolBenchmark $(SWIFT_FLAGS)
+	.build/release/PoolBenchmark
 
 clean:
 	rm -rf .build
