@@ -56,6 +56,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
