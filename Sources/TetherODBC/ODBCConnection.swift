@@ -108,7 +108,7 @@ public final class ODBCConnection: Sendable {
     public func withSession<R: Sendable>(_ body: @escaping @Sendable (ODBCSession) throws -> R) async throws -> R {
         let id = nextSession.wrappingAdd(1, ordering: .relaxed).oldValue
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 let accepted = thread.submit { core in
                     continuation.resume(with: core.runSession(id, body))
                 }

@@ -10,22 +10,34 @@ struct ResultReader {
     let statement: SQLHSTMT
     let secrets: Secrets
 
-    func readAll() throws(ODBCError) -> [ODBCRow] {
+    /// The column names and SQL types of a result, described once per prepared statement.
+    struct Shape {
+        let columns: ODBCColumns
+        let types: [Int32]
+    }
+
+    /// Reads every row; `shape` is reused when the column count still matches, else described anew.
+    func readAll(shape: inout Shape?) throws(ODBCError) -> [ODBCRow] {
         var count: SQLSMALLINT = 0
         try check(SQLNumResultCols(statement, &count), "SQLNumResultCols", SQL_HANDLE_STMT, statement, secrets)
         guard count > 0 else {
             return []
         }
-        let described = try (1...Int(count)).map { (number) throws(ODBCError) in try describe(number) }
-        let columns = ODBCColumns(names: described.map(\.name))
+        if shape?.types.count != Int(count) {
+            let described = try (1...Int(count)).map { (number) throws(ODBCError) in try describe(number) }
+            shape = Shape(columns: ODBCColumns(names: described.map(\.name)), types: described.map(\.type))
+        }
+        guard let shape else {
+            return []
+        }
         var rows: [ODBCRow] = []
         while try fetch() {
             var values: [ODBCValue] = []
-            values.reserveCapacity(described.count)
-            for (offset, column) in described.enumerated() {
-                values.append(try read(number: offset + 1, type: column.type))
+            values.reserveCapacity(shape.types.count)
+            for (offset, type) in shape.types.enumerated() {
+                values.append(try read(number: offset + 1, type: type))
             }
-            rows.append(ODBCRow(columns: columns, values: values))
+            rows.append(ODBCRow(columns: shape.columns, values: values))
         }
         return rows
     }

@@ -7,6 +7,7 @@ final class StatementHandle {
     /// `true` when the SQL opens a transaction (`BEGIN`, `START TRANSACTION`), `false` when it
     /// ends one (`COMMIT`, `END`, `ROLLBACK` but not `ROLLBACK TO`, `ABORT`), else `nil`.
     let transactionControl: Bool?
+    private var shape: ResultReader.Shape?
 
     /// Allocates a handle on `connection` and prepares `sql` on it.
     init(connection: SQLHDBC, sql: String, secrets: Secrets, queryTimeoutSeconds: Int) throws(ODBCError) {
@@ -42,19 +43,25 @@ final class StatementHandle {
     ) throws(ODBCError) -> (rowCount: Int, rows: [ODBCRow]) {
         defer {
             SQLFreeStmt(handle, SQLUSMALLINT(SQL_CLOSE))
-            SQLFreeStmt(handle, SQLUSMALLINT(SQL_RESET_PARAMS))
+            if !parameters.isEmpty {
+                SQLFreeStmt(handle, SQLUSMALLINT(SQL_RESET_PARAMS))
+            }
         }
-        let buffers = ParameterBuffers(count: parameters.count)
-        try buffers.bind(parameters, to: handle, secrets: session.secrets)
+        var secrets = session.secrets
+        let buffers = parameters.isEmpty ? nil : ParameterBuffers(count: parameters.count)
+        if let buffers {
+            try buffers.bind(parameters, to: handle, secrets: secrets)
+            secrets = buffers.secrets
+        }
         let status = try session.execute(self) { SQLExecute(handle) }
         if status != SQLRETURN(SQL_NO_DATA) {
-            try session.checkStatement(status, "SQLExecute", handle, buffers.secrets)
+            try session.checkStatement(status, "SQLExecute", handle, secrets)
         }
         var rowCount: SQLLEN = 0
-        try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, buffers.secrets)
+        try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
         let rows =
             fetch && status != SQLRETURN(SQL_NO_DATA)
-            ? try ResultReader(statement: handle, secrets: buffers.secrets).readAll() : []
+            ? try ResultReader(statement: handle, secrets: secrets).readAll(shape: &shape) : []
         withExtendedLifetime(buffers) {}
         return (Int(rowCount), rows)
     }
