@@ -140,6 +140,13 @@ public final class ODBCConnection: Sendable {
         }
     }
 
+    /// Whether the connection answers `sql` (a cheap query such as `SELECT 1`) without error.
+    ///
+    /// A real round trip: it finds connections the server dropped while they sat idle.
+    public func isAlive(checkingWith sql: String = "SELECT 1") async -> Bool {
+        (try? await withSession { try $0.query(sql) }) != nil
+    }
+
     /// Rolls back what is open, disconnects, and ends the thread; returns once the thread has
     /// ended. Later calls throw ``ODBCError/Kind/connectionClosed``. Closing twice is harmless.
     public func close() async {
