@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench-odbc
+.PHONY: all deps build test lint format demo clean bench-net bench-odbc
 
 all: build
 
@@ -33,6 +33,11 @@ bench-odbc: deps
 
 demo: deps
 	@scripts/demo.sh
+
+# Cancel latency and idle TLS connections (threads, memory) against loopback servers it starts.
+bench-net: deps
+	$(SWIFT) build -c release --product NetBench $(SWIFT_FLAGS)
+	.build/release/NetBench
 
 clean:
 	rm -rf .build

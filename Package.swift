@@ -45,7 +45,10 @@ let package = Package(
         .target(name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool"], swiftSettings: strict),
         .target(
             name: "TetherTestKit",
-            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem"],
+            dependencies: [
+                "TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem",
+                "CTetherOpenSSL",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -55,7 +58,27 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "ChannelsBenchmark",
+            dependencies: ["TetherChannels"],
+            path: "Benchmarks/Channels",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "NetBench", dependencies: ["TetherNet", "TetherTestKit"], path: "Benchmarks/NetBench",
+            swiftSettings: strict),
+
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherChannelsTests",
+            dependencies: ["TetherChannels", "TetherTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
+            swiftSettings: strict),
         .executableTarget(
             name: "ODBCBench", dependencies: ["TetherODBC"], path: "Benchmarks/ODBCBench", swiftSettings: strict),
         .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
