@@ -87,12 +87,12 @@ struct CancellationTests {
 }
 
 /// A loopback listener that completes TCP handshakes (the kernel does) and never reads or
-/// answers, like a hung server.
+/// answers, like a hung server; with `listening: false`, a bound port that refuses connections.
 struct SilentListener {
     let descriptor: Int32
     let port: Int
 
-    init() throws {
+    init(listening: Bool = true) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -103,7 +103,7 @@ struct SilentListener {
                 bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(descriptor, 16) == 0 else {
+        guard bound == 0, !listening || listen(descriptor, 16) == 0 else {
             throw ODBCTestError.setup("cannot listen on 127.0.0.1: errno \(errno)")
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
