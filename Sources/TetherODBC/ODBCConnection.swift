@@ -105,6 +105,7 @@ public final class ODBCConnection: Sendable {
     ///
     /// - Throws: what `body` throws; ``ODBCError/Kind/connectionClosed`` after ``close()``;
     ///   ``ODBCError/Kind/cancelled`` when the calling task was cancelled first.
+    @discardableResult
     public func withSession<R: Sendable>(_ body: @escaping @Sendable (ODBCSession) throws -> R) async throws -> R {
         let id = nextSession.wrappingAdd(1, ordering: .relaxed).oldValue
         return try await withTaskCancellationHandler {
