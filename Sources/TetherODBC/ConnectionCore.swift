@@ -18,7 +18,8 @@ final class ConnectionCore {
     var hasOpenWork = false
     /// Whether SQL text (`BEGIN`, `START TRANSACTION`) opened a transaction the driver does not know of.
     var hasSQLTransaction = false
-    private(set) var sessionID: UInt64 = 0
+    /// The session running now; `nil` for work outside sessions (reset, shutdown).
+    private(set) var session: SessionToken?
     var cache: StatementCache
 
     init(
@@ -53,21 +54,24 @@ final class ConnectionCore {
     }
 
     /// Runs one session: `body` sees a fresh ``ODBCSession`` that is invalid once it returns.
-    func runSession<R>(_ id: UInt64, _ body: (ODBCSession) throws -> R) -> Result<R, any Error> {
-        defer { cancelSlot.end(id) }
-        guard cancelSlot.begin(id) else {
+    func runSession<R>(_ token: SessionToken, _ body: (ODBCSession) throws -> R) -> Result<R, any Error> {
+        defer {
+            cancelSlot.end()
+            session = nil
+        }
+        guard cancelSlot.begin(token) else {
             return .failure(ODBCError.cancelled("withSession"))
         }
         guard isConnected else {
             return .failure(ODBCError.closed("withSession"))
         }
-        sessionID = id
-        let session = ODBCSession(core: self)
+        session = token
+        let odbcSession = ODBCSession(core: self)
         defer {
-            session.invalidate()
+            odbcSession.invalidate()
             resetFlag.needsReset.store(isManualCommit || hasSQLTransaction, ordering: .releasing)
         }
-        return Result { try body(session) }
+        return Result { try body(odbcSession) }
     }
 
     /// The cached prepared statement for `sql`, preparing it on first use.
@@ -93,7 +97,7 @@ final class ConnectionCore {
 
     /// Runs the blocking `call` of `statement`, cancellable from other threads.
     func execute(_ statement: StatementHandle, _ call: () -> SQLRETURN) throws(ODBCError) -> SQLRETURN {
-        guard let status = cancelSlot.executing(sessionID, statement.handle, call) else {
+        guard let status = cancelSlot.executing(session, statement.handle, call) else {
             throw .cancelled("SQLExecute")
         }
         if isManualCommit {
@@ -115,7 +119,7 @@ final class ConnectionCore {
         }
         let records = Diagnostics.read(SQLSMALLINT(SQL_HANDLE_STMT), statement, redacting: secrets)
         var kind = ODBCError.Kind.classify(records)
-        if cancelSlot.isCancelled(sessionID) {
+        if session?.wasCancelled ?? false {
             kind = .cancelled
         } else if kind == .cancelled, configuration.queryTimeout != nil, records.first?.sqlState == "57014" {
             kind = .timedOut

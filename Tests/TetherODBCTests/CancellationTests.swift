@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 import TetherODBC
@@ -22,6 +23,32 @@ struct CancellationTests {
             let one = try await connection.withSession { try $0.query("SELECT 1")[0].decode(Int.self, at: 0) }
             #expect(one == 1)
         }
+    }
+
+    @Test("a session cancelled inside an SQL-level transaction is still rolled back by reset")
+    func cancelledInsideTransaction() async throws {
+        let table = "odbc_cancel_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (i INTEGER)")
+        try await Databases.with(Databases.postgres()) { connection in
+            let sleeper = Task {
+                try await connection.withSession { session in
+                    try session.execute("BEGIN")
+                    try session.execute("INSERT INTO \(table) VALUES (1)")
+                    try session.execute("SELECT pg_sleep(30)")
+                }
+            }
+            try await waitUntilRunning("pg_sleep(30)")
+            sleeper.cancel()
+            _ = await sleeper.result
+            #expect(await connection.reset())
+            let open = try await connection.withSession { $0.isInTransaction }
+            #expect(!open)
+        }
+        let rows = try await Databases.with(Databases.postgres()) { other in
+            try await other.withSession { try $0.query("SELECT i FROM \(table)").count }
+        }
+        try await Databases.administer("DROP TABLE \(table)")
+        #expect(rows == 0)
     }
 
     @Test("a session cancelled before it starts runs nothing")
