@@ -70,8 +70,16 @@ extension ConnectionCore {
         }
         cache.removeAll()
         if let handle {
-            if isConnected {
-                SQLDisconnect(handle)
+            if isConnected, ctether_SQL_SUCCEEDED(SQLDisconnect(handle)) == 0 {
+                // Still inside a transaction the reset could not end (25000): end it at the
+                // driver and try once more; a handle that stays connected is not freed.
+                SQLEndTran(SQLSMALLINT(SQL_HANDLE_DBC), handle, SQLSMALLINT(SQL_ROLLBACK))
+                // Not yet: a connection the driver refuses to disconnect twice keeps its handle (leaked).
+                guard ctether_SQL_SUCCEEDED(SQLDisconnect(handle)) != 0 else {
+                    self.handle = nil
+                    isConnected = false
+                    return
+                }
             }
             SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_DBC), handle)
         }
