@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool
+.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool bench-odbc
 
 all: build
 
@@ -26,6 +26,10 @@ lint:
 
 format:
 	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Examples Benchmarks
+
+# Prepared SELECT 1 through TetherODBC beside a C program using unixODBC directly, 1 and 8 workers.
+bench-odbc: deps
+	scripts/with-test-servers.sh Benchmarks/ODBCPeer/bench-odbc.sh
 
 demo: deps
 	@scripts/demo.sh
