@@ -6,7 +6,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool bench-odbc
+.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool bench-odbc bench-smtp-tls bench-pool-peers bench-mailer
 
 all: build
 
@@ -55,6 +55,17 @@ bench-net: deps
 bench-smtp: deps
 	$(SWIFT) build -c release --product SMTPBenchmark $(SWIFT_FLAGS)
 	.build/release/SMTPBenchmark "$$(Benchmarks/SMTPPeer/unpack-postfix.sh)"
+# 10,000 messages of 1 KB over one STARTTLS connection to a loopback Go sink, our client
+# (one at a time, and in batches of 100) beside Go's net/smtp reusing its connection.
+bench-smtp-tls: deps
+	@scripts/install-deps.sh golang-go
+	$(SWIFT) build -c release --product SMTPTLSBenchmark $(SWIFT_FLAGS)
+	mkdir -p .build/bench
+	go build -o .build/bench/tls-sink Benchmarks/Peers/tls-sink/main.go
+	go build -o .build/bench/go-smtp Benchmarks/Peers/go-smtp/main.go
+	/usr/bin/python3 Benchmarks/Peers/bench_smtp_tls.py .build/release/SMTPTLSBenchmark \
+		.build/bench/tls-sink .build/bench/go-smtp
+
 # Pool overhead and fairness with fake connections: acquire + release, 1,000 tasks on 50
 # connections, and latency while swapping.
 bench-pool: deps

@@ -73,6 +73,10 @@ let package = Package(
             name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
 
         .executableTarget(
+            name: "SMTPTLSBenchmark", dependencies: ["TetherSMTP", "TetherNet"], path: "Benchmarks/SMTPTLS",
+            swiftSettings: strict),
+
+        .executableTarget(
             name: "PoolBenchmark", dependencies: ["TetherPool", "TetherTestKit"], path: "Benchmarks/Pool",
             swiftSettings: strict),
 
