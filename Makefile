@@ -59,11 +59,11 @@ bench-smtp: deps
 # (one at a time, and in batches of 100) beside Go's net/smtp reusing its connection.
 bench-smtp-tls: deps
 	@scripts/install-deps.sh golang-go
-	$(SWIFT) build -c release --product SMTPTLSBenchmark $(SWIFT_FLAGS)
+	$(SWIFT) build -c release --product SMTPSendBenchmark $(SWIFT_FLAGS)
 	mkdir -p .build/bench
 	go build -o .build/bench/tls-sink Benchmarks/Peers/tls-sink/main.go
 	go build -o .build/bench/go-smtp Benchmarks/Peers/go-smtp/main.go
-	/usr/bin/python3 Benchmarks/Peers/bench_smtp_tls.py .build/release/SMTPTLSBenchmark \
+	/usr/bin/python3 Benchmarks/Peers/bench_smtp_tls.py .build/release/SMTPSendBenchmark \
 		.build/bench/tls-sink .build/bench/go-smtp
 
 # Pool overhead and fairness with fake connections: acquire + release, 1,000 tasks on 50

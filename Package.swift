@@ -73,7 +73,7 @@ let package = Package(
             name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
 
         .executableTarget(
-            name: "SMTPTLSBenchmark", dependencies: ["TetherSMTP", "TetherNet"], path: "Benchmarks/SMTPTLS",
+            name: "SMTPSendBenchmark", dependencies: ["TetherSMTP", "TetherNet"], path: "Benchmarks/SMTPSend",
             swiftSettings: strict),
 
         .executableTarget(

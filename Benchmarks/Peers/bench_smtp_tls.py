@@ -3,7 +3,7 @@
 
 Starts the Go STARTTLS sink (Benchmarks/Peers/tls-sink) on loopback, writes the benchmark
 message once (so both clients send the same bytes), then alternates our client
-(SMTPTLSBenchmark) and the Go client (Benchmarks/Peers/go-smtp), MESSAGES messages per run.
+(SMTPSendBenchmark) and the Go client (Benchmarks/Peers/go-smtp), MESSAGES messages per run.
 
     bench_smtp_tls.py SWIFT_BENCHMARK TLS_SINK GO_SMTP
 
