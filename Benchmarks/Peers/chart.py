@@ -22,8 +22,10 @@ SERIES = [("ours", "TetherPool + TetherODBC", "#d9480f"), ("hikaricp", "HikariCP
 
 
 def latest_points(path):
-    """contender -> {workers: qps}, the newest line of each case and peer winning."""
+    """contender -> {workers: qps}, the newest line of each case and peer winning; and the
+    load averages beside the lines drawn."""
     points = {name: {} for name, _, _ in SERIES}
+    loads = {}
     with open(path) as file:
         for text in file:
             line = json.loads(text)
@@ -34,7 +36,8 @@ def latest_points(path):
             if line["peer"] in points:
                 points[line["peer"]][workers] = line["peer_value"]
                 points["ours"][workers] = line["ours"]
-    return points
+                loads[(workers, line["peer"])] = line["load"]
+    return points, list(loads.values())
 
 
 def svg(points, load_note):
@@ -81,11 +84,10 @@ def svg(points, load_note):
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else benchlib.RESULTS
     output = sys.argv[2] if len(sys.argv) > 2 else os.path.join(benchlib.ROOT, "Docs", "pool-throughput.svg")
-    with open(results) as file:
-        loads = [json.loads(t)["load"] for t in file if '"pool-peers"' in t and '"select1-' in t]
-    note = f"load average {min(loads):.1f} to {max(loads):.1f}" if loads else "load not recorded"
+    points, loads = latest_points(results)
+    note = f"load average {min(loads):.1f} to {max(loads):.1f}" if loads else "no results"
     with open(output, "w") as file:
-        file.write(svg(latest_points(results), note))
+        file.write(svg(points, note))
     print(f"chart.py: wrote {output}")
 
 
