@@ -3,9 +3,13 @@ import TetherNet
 
 extension ScriptedByteStream {
     public func read(maximumCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        let serial = state.withLock { state in
+            state.readsStarted += 1
+            return state.readsStarted
+        }
         let timer = Task { [weak self] in
             try await Self.sleep(until: deadline)
-            self?.expire(Failure(description: "read deadline passed"))
+            self?.expireRead(serial, Failure(description: "read deadline passed"))
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
@@ -13,11 +17,15 @@ extension ScriptedByteStream {
                 let result = state.withLock { state -> Result<[UInt8], any Error>? in
                     if state.closed { return .failure(Failure(description: "read on a closed stream")) }
                     if !state.inbound.isEmpty {
+                        state.readsCompleted = serial
                         let count = min(maximumCount, state.inbound.count)
                         defer { state.inbound.removeFirst(count) }
                         return .success(Array(state.inbound.prefix(count)))
                     }
-                    if state.peerClosed { return .success([]) }
+                    if state.peerClosed {
+                        state.readsCompleted = serial
+                        return .success([])
+                    }
                     state.reader = continuation
                     state.readerMaximum = maximumCount
                     return nil
@@ -25,8 +33,21 @@ extension ScriptedByteStream {
                 if let result { continuation.resume(with: result) }
             }
         } onCancel: {
-            expire(CancellationError())
+            expireRead(serial, CancellationError())
         }
+    }
+
+    /// Ends read number `serial` with `error` and closes, unless that read already completed.
+    func expireRead(_ serial: Int, _ error: any Error) {
+        let (pending, reader) = state.withLock { state -> (Bool, CheckedContinuation<[UInt8], any Error>?) in
+            guard state.readsCompleted < serial else { return (false, nil) }
+            state.closed = true
+            defer { state.reader = nil }
+            return (true, state.reader)
+        }
+        guard pending else { return }
+        reader?.resume(throwing: error)
+        close()
     }
 
     public func startTLS(_ configuration: TLSConfiguration, serverName: String?, deadline: ContinuousClock.Instant)
