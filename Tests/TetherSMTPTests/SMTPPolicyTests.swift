@@ -68,3 +68,49 @@ struct SMTPPolicyTests {
         #expect(helo?.field == "heloName")
     }
 }
+
+@Suite("SMTPError retry decisions")
+struct SMTPRetryDecisionTests {
+    @Test("transient retries after a hint; permanent, ambiguous and bad input stop; broken connections retry")
+    func decisions() {
+        let busy = SMTPReply(code: 421, lines: ["4.3.2 busy"])
+        #expect(SMTPError.rejected(busy, phase: .mailFrom).retryDecision == .retryAfter(.seconds(30)))
+        let spam = SMTPReply(code: 554, lines: ["5.7.1 spam"])
+        #expect(SMTPError.rejected(spam, phase: .endOfData).retryDecision == .stop)
+        let lost = SMTPError(.notAccepted, .connectionClosed, phase: .mailFrom, detail: "closed")
+        #expect(lost.retryDecision == .retryAfter(.seconds(30)))
+        #expect(lost.withKind(.ambiguous).retryDecision == .stop)
+        #expect(SMTPError.invalid("to", "bad").retryDecision == .stop)
+        #expect(SMTPError.retryDecision(for: CancellationError()) == .stop)
+    }
+}
+
+@Suite("MAIL and RCPT parameters")
+struct SMTPParameterTests {
+    @Test("SIZE, SMTPUTF8 and DSN parameters go out when offered; ORCPT is xtext")
+    func parameters() async throws {
+        let stream = ScriptedByteStream()
+        let connection = try await Script.connection(
+            stream, extensions: ["PIPELINING", "SIZE 100000", "SMTPUTF8", "DSN", "8BITMIME"])
+        var message = try OutgoingMessage(
+            raw: Array("Subject: é\r\n\r\nbody\r\n".utf8), sender: try EmailAddress("a@example.com"),
+            recipients: [try EmailAddress("jörg@example.de"), try EmailAddress("b+x=y@example.com")])
+        var notification = DeliveryNotification()
+        notification.notify = ["SUCCESS", "FAILURE"]
+        notification.envelopeID = "id+1"
+        message.deliveryNotification = notification
+        let sending = Task { try await connection.send(message) }
+        let mail = try await stream.nextLine()
+        #expect(mail.hasPrefix("MAIL FROM:<a@example.com> SIZE="))
+        #expect(mail.hasSuffix("BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1"))
+        #expect(try await stream.nextLine() == "RCPT TO:<jörg@example.de> NOTIFY=SUCCESS,FAILURE")
+        #expect(
+            try await stream.nextLine()
+                == "RCPT TO:<b+x=y@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b+2Bx+3Dy@example.com")
+        #expect(try await stream.nextLine() == "DATA")
+        stream.send("250 OK\r\n250 OK\r\n250 OK\r\n354 go\r\n")
+        _ = try await stream.nextData()
+        stream.send("250 OK\r\n")
+        #expect(try await sending.value.accepted.count == 2)
+    }
+}
