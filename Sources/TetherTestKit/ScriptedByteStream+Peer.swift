@@ -12,7 +12,6 @@ extension ScriptedByteStream {
             state.inbound.append(contentsOf: bytes)
             guard let reader = state.reader else { return (nil, []) }
             state.reader = nil
-            state.readsCompleted = state.readsStarted
             let count = min(state.readerMaximum, state.inbound.count)
             defer { state.inbound.removeFirst(count) }
             return (reader, Array(state.inbound.prefix(count)))
@@ -24,7 +23,6 @@ extension ScriptedByteStream {
     public func closeFromPeer() {
         let reader = state.withLock { state in
             state.peerClosed = true
-            if state.reader != nil { state.readsCompleted = state.readsStarted }
             defer { state.reader = nil }
             return state.reader
         }

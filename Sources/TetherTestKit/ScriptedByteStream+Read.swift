@@ -3,29 +3,26 @@ import TetherNet
 
 extension ScriptedByteStream {
     public func read(maximumCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
-        let serial = state.withLock { state in
-            state.readsStarted += 1
-            return state.readsStarted
-        }
+        let number = nextWaitNumber()
         let timer = Task { [weak self] in
             try await Self.sleep(until: deadline)
-            self?.expireRead(serial, Failure(description: "read deadline passed"))
+            self?.expire(Failure(description: "read deadline passed"), ifWaiting: number)
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let result = state.withLock { state -> Result<[UInt8], any Error>? in
                     if state.closed { return .failure(Failure(description: "read on a closed stream")) }
+                    if ContinuousClock.now >= deadline {
+                        state.closed = true
+                        return .failure(Failure(description: "read deadline passed"))
+                    }
                     if !state.inbound.isEmpty {
-                        state.readsCompleted = serial
                         let count = min(maximumCount, state.inbound.count)
                         defer { state.inbound.removeFirst(count) }
                         return .success(Array(state.inbound.prefix(count)))
                     }
-                    if state.peerClosed {
-                        state.readsCompleted = serial
-                        return .success([])
-                    }
+                    if state.peerClosed { return .success([]) }
                     state.reader = continuation
                     state.readerMaximum = maximumCount
                     return nil
@@ -33,21 +30,8 @@ extension ScriptedByteStream {
                 if let result { continuation.resume(with: result) }
             }
         } onCancel: {
-            expireRead(serial, CancellationError())
+            expire(CancellationError())
         }
-    }
-
-    /// Ends read number `serial` with `error` and closes, unless that read already completed.
-    func expireRead(_ serial: Int, _ error: any Error) {
-        let (pending, reader) = state.withLock { state -> (Bool, CheckedContinuation<[UInt8], any Error>?) in
-            guard state.readsCompleted < serial else { return (false, nil) }
-            state.closed = true
-            defer { state.reader = nil }
-            return (true, state.reader)
-        }
-        guard pending else { return }
-        reader?.resume(throwing: error)
-        close()
     }
 
     public func startTLS(_ configuration: TLSConfiguration, serverName: String?, deadline: ContinuousClock.Instant)
@@ -65,9 +49,10 @@ extension ScriptedByteStream {
             }
             return
         }
+        let number = nextWaitNumber()
         let timer = Task { [weak self] in
             try await Self.sleep(until: deadline)
-            self?.expire(Failure(description: "TLS handshake deadline passed"))
+            self?.expire(Failure(description: "TLS handshake deadline passed"), ifWaiting: number)
         }
         defer { timer.cancel() }
         try await withTaskCancellationHandler {
@@ -92,12 +77,30 @@ extension ScriptedByteStream {
     }
 
     /// Ends the pending operation with `error` and closes, as a deadline or cancellation does.
-    func expire(_ error: any Error) {
-        let (reader, tls) = state.withLock { state in
+    func nextWaitNumber() -> Int {
+        state.withLock { state in
+            state.waitNumber += 1
+            return state.waitNumber
+        }
+    }
+
+    typealias PendingWaits = (
+        reader: CheckedContinuation<[UInt8], any Error>?, tls: CheckedContinuation<Void, any Error>?
+    )
+
+    /// Fails the pending wait and closes the stream. With `number`, only while the wait so
+    /// numbered is still pending: a deadline timer that fires just after its read completed
+    /// must not close the stream under the next command.
+    func expire(_ error: any Error, ifWaiting number: Int? = nil) {
+        let pending = state.withLock { state -> PendingWaits? in
+            if let number, state.waitNumber != number || (state.reader == nil && state.tlsWaiter == nil) {
+                return nil
+            }
             state.closed = true
             defer { (state.reader, state.tlsWaiter) = (nil, nil) }
             return (state.reader, state.tlsWaiter)
         }
+        guard let (reader, tls) = pending else { return }
         reader?.resume(throwing: error)
         tls?.resume(throwing: error)
         close()
