@@ -63,4 +63,26 @@ struct DocsExamplesTests {
         stream.send("221 bye\r\n")
         await closing.value
     }
+
+    @Test("the batch example compiles and runs; a broken batch marks the rest safe to resend")
+    func batch() async throws {
+        let stream = ScriptedByteStream()
+        let connection = try await Script.connection(stream)
+        let messages = try [Script.message(), Script.message()]
+        let sending = Task { () async -> Int in
+            let results = await connection.send(batch: messages)
+            var resendable = 0
+            for case .failure(let error) in results where error.connectionFoundDead {
+                resendable += 1
+                _ = error.detail
+            }
+            return resendable
+        }
+        for _ in 0..<3 { _ = try await stream.nextLine() }
+        stream.send("250 OK\r\n250 OK\r\n354 go\r\n")
+        _ = try await stream.nextData()
+        stream.closeFromPeer()
+        #expect(await sending.value == 1)
+        #expect(SMTPError.retryDecision(for: SMTPError.invalid("to", "bad")) == .stop)
+    }
 }
