@@ -25,7 +25,13 @@ struct DocsExamplesTests {
         tls.trustRootsFile = "/etc/tether/smtp-ca.pem"
         configuration.tls = .required(tls)
         configuration.timeouts.connect = .seconds(30)
+        configuration.timeouts.greeting = .seconds(60)
+        configuration.timeouts.tlsHandshake = .seconds(20)
+        configuration.timeouts.command = .seconds(60)
+        configuration.timeouts.dataInitiation = .seconds(60)
+        configuration.timeouts.dataBlock = .seconds(120)
         configuration.timeouts.endOfData = .seconds(600)
+        configuration.timeouts.message = .seconds(900)
         let client = SMTPClient(configuration: configuration, connector: connector.connector)
 
         let sending = Task { try await client.send(message) }
