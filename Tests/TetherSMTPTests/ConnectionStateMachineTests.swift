@@ -52,4 +52,13 @@ struct ConnectionStateMachineTests {
         #expect(!machine.isReusable && !machine.canQuit)
         #expect(machine.sendRequested(at: t0) == .unusable("timed out"))
     }
+
+    @Test("a close during a transaction wins; the transaction's end leaves it closed")
+    func closeDuringTransaction() {
+        var machine = established()
+        _ = machine.sendRequested(at: t0)
+        machine.closed()
+        machine.transactionEnded(at: t0, counted: true, needsReset: false)
+        #expect(!machine.isReusable && !machine.canQuit)
+    }
 }
