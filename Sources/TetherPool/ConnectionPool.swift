@@ -23,6 +23,8 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     struct Lease: Sendable {
         let ticket: Machine.Lease
         let connection: Factory.Connection
+        /// The active-operation counter of the lease's generation.
+        let counter: OperationCounter
 
         var generation: Int { ticket.generation }
         var needsValidation: Bool { ticket.needsValidation }
