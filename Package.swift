@@ -70,10 +70,14 @@ let package = Package(
             swiftSettings: strict),
 
         .executableTarget(
+            name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
+
+        .executableTarget(
             name: "PoolBenchmark", dependencies: ["TetherPool", "TetherTestKit"], path: "Benchmarks/Pool",
             swiftSettings: strict),
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
@@ -84,6 +88,9 @@ let package = Package(
         .testTarget(
             name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
             swiftSettings: strict),
+        .executableTarget(
+            name: "ODBCBench", dependencies: ["TetherODBC"], path: "Benchmarks/ODBCBench", swiftSettings: strict),
+        .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
