@@ -11,7 +11,8 @@ setvbuf(stdout, nil, _IOLBF, 0)
 
 /// One JSON line.
 func report(_ name: String, _ unit: String, _ value: Double, target: Double? = nil) {
-    var line = "{\"suite\":\"pool\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\((value * 1000).rounded() / 1000)"
+    var line =
+        "{\"suite\":\"pool\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\((value * 1000).rounded() / 1000)"
     if let target {
         line += ",\"target\":\(target)"
     }

@@ -68,7 +68,8 @@ extension ConnectionPool {
             let id = machine.makeID()
             connections[id] = connection
             let factor = Double.random(in: 0..<1, using: &random)
-            return effects(for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
+            return effects(
+                for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
         }
 
         /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.

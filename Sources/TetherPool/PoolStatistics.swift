@@ -56,8 +56,13 @@ public struct WaitTimeHistogram: Sendable, Hashable {
 
     mutating func record(_ wait: Duration) {
         let microseconds = max(0, wait / .microseconds(1))
-        let bucket = microseconds < 1 ? 0 : min(buckets.count - 1, Int(microseconds.rounded(.down)).bitWidth
-            - Int(microseconds.rounded(.down)).leadingZeroBitCount)
+        let bucket =
+            microseconds < 1
+            ? 0
+            : min(
+                buckets.count - 1,
+                Int(microseconds.rounded(.down)).bitWidth
+                    - Int(microseconds.rounded(.down)).leadingZeroBitCount)
         buckets[bucket] += 1
     }
 

@@ -48,7 +48,8 @@ struct ConnectionPoolSwapTests {
             await eventually("the drain waits") { clock.sleeperDeadlines.contains { $0.offset == .seconds(5) } }
             clock.advance(by: .seconds(5))
             let report = await swap.value
-            #expect(report == SwapReport(generation: 2, drained: 0, forced: 1, duration: .seconds(5), superseded: false))
+            #expect(
+                report == SwapReport(generation: 2, drained: 0, forced: 1, duration: .seconds(5), superseded: false))
             await #expect(throws: FakeConnectionError.cancelled) { try await straggler.value }
             #expect(factory.connections[0].cancellations == 1)
             #expect(factory.connections[0].isClosed)
