@@ -4,6 +4,7 @@
 //
 // Prints one JSON line per figure.
 @preconcurrency import Glibc
+import Synchronization
 import TetherPool
 import TetherTestKit
 
@@ -109,5 +110,77 @@ func measureContended() async throws {
     }
 }
 
+/// Which part of the swap benchmark is running: 0 warm-up, 1 steady, 2 swapping, 3 done.
+final class Phase: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// 16 tasks borrow continuously, each holding the connection 200 µs asleep; latency (call to
+/// return) and throughput in steady state, then while the pool swaps targets ten times in a row.
+func measureSwap() async throws {
+    var configuration = PoolConfiguration()
+    configuration.minimumConnections = 8
+    configuration.maximumConnections = 8
+    let pool = try ConnectionPool(factory: FakeConnectionFactory(), target: "a", configuration: configuration)
+    let phase = Phase()
+    try await withThrowingTaskGroup(of: (steady: [Double], swapping: [Double], errors: Int).self) { group in
+        group.addTask {
+            await pool.run()
+            return ([], [], 0)
+        }
+        while pool.gauges.idle < 8 {
+            await Task.yield()
+        }
+        for _ in 0..<16 {
+            group.addTask {
+                var steady: [Double] = []
+                var swapping: [Double] = []
+                var errors = 0
+                while case let current = phase.value.load(ordering: .relaxed), current < 3 {
+                    let start = ContinuousClock.now
+                    do {
+                        try await pool.withConnection { _ in try await Task.sleep(for: .microseconds(200)) }
+                    } catch {
+                        errors += 1
+                    }
+                    let latency = nanoseconds(ContinuousClock.now - start) / 1000
+                    if current == 1 { steady.append(latency) } else if current == 2 { swapping.append(latency) }
+                }
+                return (steady, swapping, errors)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        phase.value.store(1, ordering: .relaxed)
+        try await Task.sleep(for: .milliseconds(500))
+        let steadyEnd = ContinuousClock.now
+        phase.value.store(2, ordering: .relaxed)
+        for round in 0..<10 {
+            _ = await pool.swap(to: round % 2 == 0 ? "b" : "a")
+        }
+        let swapTime = ContinuousClock.now - steadyEnd
+        phase.value.store(3, ordering: .relaxed)
+        var steady: [Double] = []
+        var swapping: [Double] = []
+        var errors = 0
+        for _ in 0..<16 {
+            let result = try await group.next()!
+            steady += result.steady
+            swapping += result.swapping
+            errors += result.errors
+        }
+        await pool.shutdown()
+        try await group.waitForAll()
+        steady.sort()
+        swapping.sort()
+        report("swap-steady-ops-per-second", "ops/s", Double(steady.count) / 0.5)
+        report("swap-during-ops-per-second", "ops/s", Double(swapping.count) / (nanoseconds(swapTime) / 1e9))
+        report("swap-steady-p99", "us", percentile(steady, 0.99))
+        report("swap-during-p99", "us", percentile(swapping, 0.99))
+        report("swap-p99-ratio", "ratio", percentile(swapping, 0.99) / percentile(steady, 0.99), target: 3)
+        report("swap-errors", "count", Double(errors), target: 0)
+    }
+}
+
 try await measureUncontended()
 try await measureContended()
+try await measureSwap()
