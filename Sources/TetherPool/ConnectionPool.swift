@@ -85,9 +85,11 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         state.withLock { $0.generationOperations[generation] }?.value.load(ordering: .relaxed) ?? 0
     }
 
-    /// Idle, leased, creating and waiting counts and the current generation.
+    /// Idle, leased, creating and waiting counts, active operations and the current generation.
     public var gauges: PoolGauges {
-        state.withLock { $0.machine.gauges }
+        var gauges = state.withLock { $0.machine.gauges }
+        gauges.activeOperations = activeOperations
+        return gauges
     }
 
     /// Totals since the pool started, with the wait-time distribution.
