@@ -12,8 +12,8 @@ setvbuf(stdout, nil, _IOLBF, 0)
 
 /// One JSON line.
 func report(_ name: String, _ unit: String, _ value: Double, target: Double? = nil) {
-    var line =
-        "{\"suite\":\"pool\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\((value * 1000).rounded() / 1000)"
+    let rounded = (value * 1000).rounded() / 1000
+    var line = "{\"suite\":\"pool\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\(rounded)"
     if let target {
         line += ",\"target\":\(target)"
     }
