@@ -78,7 +78,8 @@ let package = Package(
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
-        .testTarget(name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit", "TetherSMTP"], swiftSettings: strict),
         .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherChannelsTests",
