@@ -69,7 +69,16 @@ let package = Package(
             name: "NetBench", dependencies: ["TetherNet", "TetherTestKit"], path: "Benchmarks/NetBench",
             swiftSettings: strict),
 
+        .executableTarget(
+            name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
+
+        .executableTarget(
+            name: "PoolBenchmark", dependencies: ["TetherPool", "TetherTestKit"], path: "Benchmarks/Pool",
+            swiftSettings: strict),
+
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherChannelsTests",

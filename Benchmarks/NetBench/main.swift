@@ -12,9 +12,11 @@ setvbuf(stdout, nil, _IOLBF, 0)
 let cancels = 1000
 let idleConnections = 1000
 
-func report(_ name: String, _ unit: String, _ value: Double, target: Double? = nil) {
-    let rounded = (value * 1000).rounded() / 1000
-    var line = "{\"suite\":\"net\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\(rounded)"
+/// One JSON line; `peer` is the same figure for a thread per connection blocked in `recv`.
+func report(_ name: String, _ unit: String, _ value: Double, peer: Double? = nil, target: Double? = nil) {
+    func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+    var line = "{\"suite\":\"net\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\(rounded(value))"
+    if let peer { line += ",\"peer\":\(rounded(peer)),\"peer_name\":\"blocking-thread-per-connection\"" }
     if let target { line += ",\"target\":\(target)" }
     print(line + "}")
 }
@@ -44,8 +46,9 @@ func measureCancelLatency() async throws {
         precondition(stream.isClosed, "a cancelled read left its stream open")
     }
     latencies.sort()
-    report("cancel-p50", "ms", percentile(latencies, 0.50))
-    report("cancel-p99", "ms", percentile(latencies, 0.99), target: 5)
+    let peer = BlockingPeer.cancelLatencies(port: listener.port, count: cancels)
+    report("cancel-p50", "ms", percentile(latencies, 0.50), peer: percentile(peer, 0.50))
+    report("cancel-p99", "ms", percentile(latencies, 0.99), peer: percentile(peer, 0.99), target: 5)
 }
 
 /// Threads and resident memory with many idle TLS connections, each waiting in a read.
@@ -77,6 +80,30 @@ func measureIdleTLS() async throws {
     for reader in readers { _ = await reader.value }
 }
 
+/// The same idle cost over plain TCP, ours beside a blocked thread per connection.
+func measureIdlePlain() async throws {
+    let listener = try LoopbackListener { _ in }
+    defer { listener.close() }
+    let rssBefore = residentMiB()
+    var streams: [TCPStream] = []
+    for _ in 0..<idleConnections {
+        streams.append(
+            try await TCPStream.connect(host: listener.host, port: listener.port, deadline: .now + .seconds(10)))
+    }
+    let readers = streams.map { stream in
+        Task { try? await stream.read(maximumCount: 64, deadline: .now + .seconds(600)) }
+    }
+    try await Task.sleep(for: .milliseconds(200))
+    let threads = threadCount()
+    let growth = residentMiB() - rssBefore
+    streams.forEach { $0.close() }
+    for reader in readers { _ = await reader.value }
+    let peerBefore = residentMiB()
+    let peer = BlockingPeer.idleCost(port: listener.port, count: idleConnections)
+    report("idle-tcp-threads", "threads", Double(threads), peer: Double(peer.threads), target: 16)
+    report("idle-tcp-rss-growth", "MiB", growth, peer: peer.residentMiB - peerBefore)
+}
+
 func threadCount() -> Int {
     guard let directory = opendir("/proc/self/task") else { return -1 }
     defer { closedir(directory) }
@@ -103,3 +130,4 @@ func residentMiB() -> Double {
 
 try await measureCancelLatency()
 try await measureIdleTLS()
+try await measureIdlePlain()

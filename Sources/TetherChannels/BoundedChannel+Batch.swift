@@ -11,7 +11,7 @@ extension BoundedChannel {
         let elements = Array(elements)
         var next = 0
         while next < elements.count {
-            let action = state.withLock { $0.send(contentsOf: elements[next...]) }
+            let action = withMachine { $0.send(contentsOf: elements[next...]) }
             for (receiver, element) in action.deliveries {
                 receiver.resume(returning: .element(element))
             }
@@ -28,7 +28,7 @@ extension BoundedChannel {
                 next += 1
             } catch {
                 let remaining = [error.element] + elements[(next + 1)...]
-                state.withLock { $0.batchRemainderHandedBack(remaining.count - 1, error.reason) }
+                withMachine { $0.batchRemainderHandedBack(remaining.count - 1, error.reason) }
                 throw ChannelBatchSendError(error.reason, enqueuedCount: next, remaining: remaining)
             }
         }

@@ -30,6 +30,7 @@ extension BoundedChannel {
         try await send(element, deadline: clock.now.advanced(by: timeout), clock: clock)
     }
 
+    // Not yet: a waiting timed send costs two child tasks; a deadline kept by the channel would cost none.
     /// Runs the waiting send and a timer as two child tasks; the timer cancels the send, so
     /// the send's own cancellation path decides between "got in" and "handed back".
     @inlinable

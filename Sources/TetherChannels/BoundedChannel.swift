@@ -43,16 +43,28 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         self.state = Mutex(Machine(capacity: capacity))
     }
 
+    /// Runs `body` on the state machine under the lock, telling ThreadSanitizer about the
+    /// lock when it runs (see ``ThreadSanitizerHooks``).
+    @inlinable
+    func withMachine<Result>(_ body: (inout sending Machine) -> sending Result) -> sending Result {
+        state.withLock { machine in
+            let token = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
+            ThreadSanitizerHooks.acquire?(token)
+            defer { ThreadSanitizerHooks.release?(token) }
+            return body(&machine)
+        }
+    }
+
     /// Depth, high-water mark and counters, as of now.
     @inlinable
     public var statistics: ChannelStatistics {
-        state.withLock { $0.statistics }
+        withMachine { $0.statistics }
     }
 
     /// The elements buffered now.
     @inlinable
     public var depth: Int {
-        state.withLock { $0.buffer.count }
+        withMachine { $0.buffer.count }
     }
 
     /// Sends `element`, waiting while the channel is full.
@@ -62,7 +74,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     ///   enqueued its element, even if the task was cancelled at the same moment.
     @inlinable
     public func send(_ element: Element) async throws(ChannelSendError<Element>) {
-        switch state.withLock({ $0.send(element, waitIfFull: true, countingFull: false) }) {
+        switch withMachine({ $0.send(element, waitIfFull: true, countingFull: false) }) {
         case .enqueued:
             return
         case .deliver(let receiver, let element):
@@ -89,7 +101,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// will not go on to wait.
     @inlinable
     func trySend(_ element: Element, countingFull: Bool) -> TrySendResult<Element> {
-        switch state.withLock({ $0.send(element, waitIfFull: false, countingFull: countingFull) }) {
+        switch withMachine({ $0.send(element, waitIfFull: false, countingFull: countingFull) }) {
         case .enqueued:
             return .enqueued
         case .deliver(let receiver, let element):
@@ -108,7 +120,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// their elements back; consumers receive what is buffered, then the end. Idempotent.
     @inlinable
     public func close() {
-        resume(state.withLock { $0.close() })
+        resume(withMachine { $0.close() })
     }
 
     /// Ends receiving, for a consumer side that gives up.
@@ -120,7 +132,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     ///   so the caller releases whatever they hold.
     @inlinable
     public func stopReceiving() -> [Element] {
-        let action = state.withLock { $0.stopReceiving() }
+        let action = withMachine { $0.stopReceiving() }
         resume(action)
         return action.undelivered
     }
@@ -142,7 +154,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
                 let sender = WaitingSender(element: element, waker: continuation)
                 // Task.isCancelled is read under the lock: a cancellation handler that ran
                 // before registration found nothing to remove, so registration must see it.
-                let action = state.withLock { $0.senderRegistered(sender, id: id, isCancelled: Task.isCancelled) }
+                let action = withMachine { $0.senderRegistered(sender, id: id, isCancelled: Task.isCancelled) }
                 switch action {
                 case .none:
                     break
@@ -154,7 +166,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
                 }
             }
         } onCancel: {
-            state.withLock { $0.senderCancelled(id: id) }?.handBack(.cancelled)
+            withMachine { $0.senderCancelled(id: id) }?.handBack(.cancelled)
         }
         if case .handedBack(let reason, let element) = outcome {
             throw ChannelSendError(reason, element)

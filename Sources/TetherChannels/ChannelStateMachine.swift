@@ -69,7 +69,7 @@ struct ChannelStateMachine<Element: Sendable, SenderWaker, ReceiverWaker> {
         case enqueued
         /// Resume this waiting receiver with the element.
         case deliver(ReceiverWaker, Element)
-        /// Full: wait under this identifier (``send(_:waitIfFull:)`` with `waitIfFull`).
+        /// Full: wait under this identifier (when the send may wait).
         case wait(id: UInt64)
         /// Full and not waiting: the element is handed back.
         case full(Element)

@@ -108,6 +108,7 @@ struct WaiterQueue<Waiter> {
         return nil
     }
 
+    // Not yet: removal scans the queue, so cancelling one of n waiters costs O(n) under the lock.
     /// Removes the waiter with `id`; `nil` when it is not here (already resumed).
     @inlinable
     mutating func remove(id: UInt64) -> Waiter? {

@@ -29,9 +29,10 @@ final class EventLoop: Sendable {
         event.events = EPOLLIN.rawValue
         event.data.u64 = Self.wakeData
         precondition(epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, wakeDescriptor, &event) == 0)
-        let thread = Thread { [self] in run() }
-        thread.name = "tether-net-loop"
-        thread.start()
+        Thread { [self] in
+            ctether_set_thread_name("tether-net-loop")
+            run()
+        }.start()
     }
 
     /// Adds a socket to epoll, edge-triggered for both directions.

@@ -46,6 +46,9 @@ public struct NetworkError: Error, Sendable, CustomStringConvertible {
 
         public var description: String { base.rawValue }
 
+        /// A short fixed name for metric labels and log keys, such as `timedOut`.
+        public var label: String { String(describing: base) }
+
         /// The operation's deadline passed before it completed.
         public static let timedOut = Code(base: .timedOut)
         /// Nothing listens on the address (the peer answered with a reset).
@@ -98,7 +101,7 @@ extension NetworkError {
     /// Maps an `errno` from a socket call to the error a caller can act on.
     static func system(_ number: Int32, _ phase: Phase, call: String) -> NetworkError {
         switch number {
-        case ECONNREFUSED: NetworkError(.connectionRefused, phase)
+        case ECONNREFUSED: NetworkError(.connectionRefused, phase, detail: call)
         case ECONNRESET, EPIPE, ECONNABORTED: NetworkError(.connectionReset, phase)
         case ETIMEDOUT: NetworkError(.timedOut, phase, detail: "\(call): the kernel gave up")
         default: NetworkError(.systemError, phase, detail: "\(call): \(String(cString: strerror(number)))")

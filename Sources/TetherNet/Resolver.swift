@@ -61,11 +61,13 @@ final class Resolver: Sendable {
             return !started
         }
         guard start else { return }
-        let thread = Thread { [self] in serve() }
-        thread.name = "tether-net-resolver"
-        thread.start()
+        Thread { [self] in
+            ctether_set_thread_name("tether-net-dns")
+            serve()
+        }.start()
     }
 
+    // Not yet: lookups run one at a time, so a slow DNS server delays later lookups (each still ends by its deadline).
     private func serve() -> Never {
         while true {
             jobsQueued.wait()

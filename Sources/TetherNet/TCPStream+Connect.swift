@@ -13,7 +13,8 @@ extension TCPStream {
     ///   - port: The TCP port, 1 to 65535.
     ///   - deadline: When the whole connect, TLS included, gives up.
     ///   - tls: Starts TLS right after connecting when set. Defaults to `nil` (plaintext).
-    ///   - serverName: The name the certificate must carry, and the SNI sent. Defaults to `host`.
+    ///   - serverName: The name the certificate must carry, and the SNI sent. Defaults to `host`, and
+    ///     stays the default for a later ``startTLS(_:serverName:deadline:)``.
     /// - Throws: ``NetworkError`` with phase `.resolve`, `.connect` or `.tlsHandshake`, or
     ///   `CancellationError`. Nothing stays open after a throw.
     public static func connect(
@@ -31,9 +32,10 @@ extension TCPStream {
         }
         let addresses = try await Resolver.shared.resolve(host, port: port, deadline: deadline)
         var lastError = NetworkError(.resolutionFailed, .resolve, detail: host)
+        // Not yet: addresses are tried one after another, so one that swallows SYNs uses the whole deadline.
         for address in addresses {
             do {
-                let stream = try await connect(to: address, deadline: deadline)
+                let stream = try await connect(to: address, host: host, deadline: deadline)
                 if let tls {
                     try await stream.startTLS(tls, serverName: serverName ?? host, deadline: deadline)
                 }
@@ -45,8 +47,11 @@ extension TCPStream {
         throw lastError
     }
 
-    /// Opens a non-blocking socket to `address` and waits in the loop until it is connected.
-    static func connect(to address: SocketAddress, deadline: ContinuousClock.Instant) async throws -> TCPStream {
+    /// Opens a non-blocking socket to `address` (one address of `host`) and waits in the loop until
+    /// it is connected.
+    static func connect(to address: SocketAddress, host: String, deadline: ContinuousClock.Instant)
+        async throws -> TCPStream
+    {
         if Task.isCancelled { throw CancellationError() }
         let descriptor = socket(
             address.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
@@ -68,7 +73,7 @@ extension TCPStream {
             Glibc.close(descriptor)
             throw error
         }
-        let stream = TCPStream(descriptor: descriptor, token: token, loop: .shared, peer: address)
+        let stream = TCPStream(descriptor: descriptor, token: token, loop: .shared, host: host, peer: address)
         if status != 0 {
             try await stream.waitUntilReady(.writable, deadline: deadline, phase: .connect)
             try stream.checkConnected(to: address)

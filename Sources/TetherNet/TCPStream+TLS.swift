@@ -10,7 +10,7 @@ extension TCPStream {
     /// - Parameters:
     ///   - configuration: How the peer is verified and what the client presents.
     ///   - serverName: The name the certificate must carry (a host name, sent as SNI, or an IP
-    ///     literal, matched against IP addresses in the certificate).
+    ///     literal, matched against IP addresses in the certificate). `nil` means ``host``.
     ///   - deadline: When the handshake gives up.
     /// - Throws: ``NetworkError`` in phase `.tlsHandshake`: `.bytesBeforeTLS`, `.tlsFailure` with
     ///   OpenSSL's reason (for example `certificate verify failed: hostname mismatch`), `.timedOut`;
@@ -31,7 +31,8 @@ extension TCPStream {
                     throw NetworkError(.invalidArgument, .tlsHandshake, detail: "the stream already runs TLS")
                 }
                 try Self.requireNothingBuffered(core.descriptor)
-                core.session = try TLSSession(context: context, descriptor: core.descriptor, peerName: serverName)
+                core.session = try TLSSession(
+                    context: context, descriptor: core.descriptor, peerName: serverName ?? host)
             }
             guard let session = core.session else { preconditionFailure("TCPStream: TLS session vanished") }
             let step = try session.handshake()

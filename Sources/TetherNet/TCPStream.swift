@@ -42,10 +42,15 @@ public final class TCPStream: ByteStream {
     /// The address the stream is connected to, as text (`127.0.0.1:25`, `[::1]:25`).
     public let peerDescription: String
 
-    init(descriptor: Int32, token: SocketToken, loop: EventLoop, peer: SocketAddress) {
+    /// The host name or IP literal given to ``connect(host:port:deadline:tls:serverName:)``; TLS
+    /// verifies the peer against it unless a server name is given.
+    public let host: String
+
+    init(descriptor: Int32, token: SocketToken, loop: EventLoop, host: String, peer: SocketAddress) {
         self.core = Mutex(Core(descriptor: descriptor))
         self.token = token
         self.loop = loop
+        self.host = host
         self.isLoopback = peer.isLoopback
         self.peerDescription = peer.description
     }
@@ -83,7 +88,8 @@ public final class TCPStream: ByteStream {
 
     /// Reads what is available, at most `maximumCount` bytes, waiting until at least one byte arrives.
     ///
-    /// Returns an empty array when the peer closed its side (end of stream).
+    /// Returns an empty array when the peer closed its side (end of stream). One call returns at
+    /// most ``maximumReadSize`` bytes, however large `maximumCount` is.
     ///
     /// - Throws: ``NetworkError`` in phase `.read`, or `CancellationError`; the stream is then closed.
     public func read(maximumCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
@@ -91,7 +97,7 @@ public final class TCPStream: ByteStream {
             throw NetworkError(.invalidArgument, .read, detail: "maximumCount must be positive, got \(maximumCount)")
         }
         return try await perform(.read, deadline: deadline) { core throws(NetworkError) in
-            var buffer = [UInt8](repeating: 0, count: maximumCount)
+            var buffer = [UInt8](repeating: 0, count: min(maximumCount, Self.maximumReadSize))
             let descriptor = core.descriptor
             let session = core.session
             let step = try buffer.withUnsafeMutableBytes { buffer in
@@ -106,6 +112,10 @@ public final class TCPStream: ByteStream {
             }
         }
     }
+
+    /// The most one ``read(maximumCount:deadline:)`` returns: 256 KiB, so that a large
+    /// `maximumCount` never allocates more than a read can fill.
+    public static let maximumReadSize = 256 * 1024
 
     /// Closes the stream; pending and later operations fail. Idempotent.
     ///

@@ -71,6 +71,7 @@ public struct ReconnectDelays<G: RandomNumberGenerator>: Sequence, IteratorProto
         self.generator = generator
     }
 
+    /// The next delay, or `nil` after the last one the attempt limit allows.
     public mutating func next() -> Duration? {
         if let maximumAttempts = backoff.policy.maximumAttempts, backoff.count >= maximumAttempts - 1 {
             return nil

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A token bucket that many retry loops share, so one outage cannot become a retry storm.
 ///
-/// Every retry (an attempt after the first) takes one token; every success puts
+/// Every retry (an attempt after the first) takes one token before its wait; every success puts
 /// ``refillPerSuccess`` back, up to ``capacity``. When the bucket has less than one token,
 /// ``withRetries(_:clock:budget:random:classify:observe:operation:)`` stops at once with
 /// ``RetryError/Reason/budgetExhausted`` instead of waiting, so callers learn of the outage
@@ -18,7 +18,8 @@ public final class RetryBudget: Sendable {
     /// Tokens a success puts back. Defaults to 0.1.
     public let refillPerSuccess: Double
 
-    private let tokens: Mutex<Double>
+    /// The token count as a `Double`'s bit pattern, so taking and refilling need no lock.
+    private let tokenBits: Atomic<UInt64>
 
     /// Makes a full bucket.
     ///
@@ -39,29 +40,46 @@ public final class RetryBudget: Sendable {
         }
         self.capacity = capacity
         self.refillPerSuccess = refillPerSuccess
-        self.tokens = Mutex(capacity)
+        self.tokenBits = Atomic(capacity.bitPattern)
     }
 
     /// The tokens in the bucket now.
     public var availableTokens: Double {
-        tokens.withLock { $0 }
+        Double(bitPattern: tokenBits.load(ordering: .relaxed))
     }
 
     /// Takes one token for a retry; `false` (and nothing taken) when fewer than one is left.
     public func tryAcquireRetry() -> Bool {
-        tokens.withLock { tokens in
-            guard tokens >= 1 else {
-                return false
-            }
-            tokens -= 1
-            return true
-        }
+        update { tokens in tokens >= 1 ? tokens - 1 : nil }
+    }
+
+    /// Gives back the token of a retry that never ran (its wait was cancelled).
+    func refundRetry() {
+        _ = update { tokens in min(capacity, tokens + 1) }
     }
 
     /// Records a success, putting ``refillPerSuccess`` back up to ``capacity``.
     public func recordSuccess() {
-        tokens.withLock { tokens in
-            tokens = min(capacity, tokens + refillPerSuccess)
+        _ = update { tokens in min(capacity, tokens + refillPerSuccess) }
+    }
+
+    /// Replaces the token count with `transform`'s result unless it returns `nil`; returns
+    /// whether it replaced it. Retries when another caller changed the count meanwhile.
+    private func update(_ transform: (Double) -> Double?) -> Bool {
+        var current = tokenBits.load(ordering: .relaxed)
+        while true {
+            guard let next = transform(Double(bitPattern: current)) else {
+                return false
+            }
+            let (exchanged, found) = tokenBits.compareExchange(
+                expected: current,
+                desired: next.bitPattern,
+                ordering: .relaxed
+            )
+            if exchanged {
+                return true
+            }
+            current = found
         }
     }
 }

@@ -56,12 +56,7 @@ struct RetryStateMachine<G: RandomNumberGenerator> {
         finish(attempt)
     }
 
-    /// What to do after a failed attempt.
-    enum FailureAction: Equatable {
-        /// Sleep this long, then take a budget token and start the next attempt.
-        case retry(after: Duration)
-        case stop(RetryError.Reason)
-    }
+    typealias FailureAction = RetryFailureAction
 
     /// An attempt failed with the classifier's `decision`, `elapsed` after the first attempt
     /// started.
@@ -98,7 +93,7 @@ struct RetryStateMachine<G: RandomNumberGenerator> {
         return .retry(after: delay)
     }
 
-    /// The shared budget had no token for the next attempt.
+    /// The shared budget had no token for the retry just decided.
     mutating func retryRefused() -> RetryError.Reason {
         guard case .waiting(let attempt) = state else {
             preconditionFailure("RetryStateMachine: retryRefused in state \(state)")
@@ -129,4 +124,12 @@ struct RetryStateMachine<G: RandomNumberGenerator> {
         finishedAttempts = attempt
         state = .finished
     }
+}
+
+/// What to do after a failed attempt; declared outside the generic machine so the shell's
+/// helpers need not name its generator.
+enum RetryFailureAction: Equatable {
+    /// Take a budget token, sleep this long, then start the next attempt.
+    case retry(after: Duration)
+    case stop(RetryError.Reason)
 }

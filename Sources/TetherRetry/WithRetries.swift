@@ -3,12 +3,12 @@
 /// Between attempts it sleeps on `clock` for the policy's delay; cancelling the calling task
 /// ends the sleep at once and no further attempt starts. Each failure goes to `classify`:
 /// ``RetryDecision/stop`` ends the loop at once, ``RetryDecision/retryAfter(_:)`` waits at
-/// least the (clamped) hint. With a `budget`, every retry takes a token first and the loop
-/// stops when none is left. `observe` sees every attempt, successful or not.
+/// least the (clamped) hint. With a `budget`, every retry takes a token before its wait and
+/// the loop stops at once when none is left. `observe` sees every attempt, successful or not.
 ///
 /// ```swift
-/// let greeting = try await withRetries(.default, classify: { error in
-///     (error as? LoginError) == .badPassword ? .stop : .retry
+/// let session = try await withRetries(.default, classify: { error in
+///     error is BadCredentials ? .stop : .retry
 /// }) { attempt in
 ///     try await server.connect()
 /// }
@@ -37,45 +37,41 @@ public func withRetries<C: Clock, R: Sendable>(
     operation: @escaping @Sendable (_ attempt: Int) async throws -> R
 ) async throws(RetryError) -> R where C.Duration == Duration {
     var machine = RetryStateMachine(policy: policy, generator: random)
-    var lastError: (any Error)?
     let start = clock.now
-    while true {
-        if Task.isCancelled {
-            throw RetryError(machine.cancelled(), attempts: machine.attempts, underlying: lastError)
-        }
+    var lastError: (any Error)?
+    while !Task.isCancelled {
         let attempt = machine.attemptStarted()
-        let error: any Error
         do {
             let result = try await runAttempt(attempt, timeout: policy.attemptTimeout, clock: clock, operation)
             machine.attemptSucceeded()
             budget?.recordSuccess()
             observe(RetryAttempt(attempt, elapsed: start.duration(to: clock.now)))
             return result
-        } catch let caught {
-            error = caught
-            lastError = caught
-        }
-        if Task.isCancelled {
-            throw RetryError(machine.cancelled(), attempts: attempt, underlying: error)
-        }
-        let decision = classify(error)
-        let elapsed = start.duration(to: clock.now)
-        switch machine.attemptFailed(decision, elapsed: elapsed) {
-        case .stop(let reason):
-            observe(RetryAttempt(attempt, elapsed: elapsed, error: error, decision: decision, stop: reason))
-            throw RetryError(reason, attempts: attempt, underlying: error)
-        case .retry(let delay):
-            observe(RetryAttempt(attempt, elapsed: elapsed, error: error, decision: decision, next: delay))
+        } catch {
+            lastError = error
+            if Task.isCancelled {
+                break
+            }
+            let decision = classify(error)
+            let elapsed = start.duration(to: clock.now)
+            var action = machine.attemptFailed(decision, elapsed: elapsed)
+            // The token is taken before the wait, so an empty budget surfaces the failure now.
+            if case .retry = action, let budget, !budget.tryAcquireRetry() {
+                action = .stop(machine.retryRefused())
+            }
+            observe(RetryAttempt(attempt, elapsed: elapsed, error: error, decision: decision, action: action))
+            guard case .retry(let delay) = action else {
+                throw RetryError(action, attempts: attempt, underlying: error)
+            }
             do {
                 try await clock.sleep(for: delay)
             } catch {
-                throw RetryError(machine.cancelled(), attempts: attempt, underlying: lastError)
-            }
-            if let budget, !budget.tryAcquireRetry() {
-                throw RetryError(machine.retryRefused(), attempts: attempt, underlying: lastError)
+                budget?.refundRetry()
+                break
             }
         }
     }
+    throw RetryError(machine.cancelled(), attempts: machine.attempts, underlying: lastError)
 }
 
 /// One attempt, raced against its timeout when there is one.
@@ -112,14 +108,26 @@ extension RetryAttempt {
         elapsed: Duration,
         error: (any Error)? = nil,
         decision: RetryDecision? = nil,
-        next: Duration? = nil,
-        stop: RetryError.Reason? = nil
+        action: RetryFailureAction? = nil
     ) {
         self.number = number
         self.elapsed = elapsed
         self.error = error
         self.decision = decision
-        self.nextDelay = next
-        self.stopReason = stop
+        switch action {
+        case .retry(let delay): (nextDelay, stopReason) = (delay, nil)
+        case .stop(let reason): (nextDelay, stopReason) = (nil, reason)
+        case nil: (nextDelay, stopReason) = (nil, nil)
+        }
+    }
+}
+
+extension RetryError {
+    /// The error for a loop the state machine stopped.
+    init(_ action: RetryFailureAction, attempts: Int, underlying: any Error) {
+        guard case .stop(let reason) = action else {
+            preconditionFailure("RetryError made from a retry action")
+        }
+        self.init(reason, attempts: attempts, underlying: underlying)
     }
 }

@@ -58,9 +58,10 @@ public final class LoopbackListener: Sendable {
         }
         accepting = handler != nil
         if let handler {
-            let thread = Thread { [self] in acceptLoop(handler) }
-            thread.name = "loopback-listener"
-            thread.start()
+            Thread { [self] in
+                ctether_set_thread_name("loopback-listen")
+                acceptLoop(handler)
+            }.start()
         }
     }
 

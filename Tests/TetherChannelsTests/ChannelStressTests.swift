@@ -70,7 +70,7 @@ struct ChannelStressTests {
             await channel.waitForReceivers(2_000)
             try! await channel.send(contentsOf: 0..<2_000)
         }
-        let slots = channel.state.withLock { $0.allocatedSlots }
+        let slots = channel.withMachine { $0.allocatedSlots }
         #expect(slots.senders <= 64, "sender waiter storage stayed at \(slots.senders) slots")
         #expect(slots.receivers <= 64, "receiver waiter storage stayed at \(slots.receivers) slots")
         #expect(slots.buffer <= 16)

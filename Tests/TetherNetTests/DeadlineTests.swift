@@ -42,6 +42,8 @@ extension TetherNetSuites {
             let waited = ContinuousClock.now - started
             #expect(error?.code == .timedOut)
             #expect(error?.phase == .read)
+            #expect(error?.description == "read: timed out")
+            #expect(error?.code.label == "timedOut")
             #expect(waited >= .milliseconds(100))
             #expect(stream.isClosed)
             #expect(ProcessCensus.sockets(toPort: listener.port) == 0)
@@ -59,6 +61,15 @@ extension TetherNetSuites {
             #expect(error?.code == .timedOut)
             #expect(error?.phase == .write)
             #expect(stream.isClosed)
+        }
+
+        @Test("a host name lookup whose deadline has passed fails in phase resolve")
+        func resolveTimeout() async throws {
+            let error = await #expect(throws: NetworkError.self) {
+                _ = try await TCPStream.connect(host: "localhost", port: 25, deadline: .now - .seconds(1))
+            }
+            #expect(error?.code == .timedOut)
+            #expect(error?.phase == .resolve)
         }
 
         @Test("a deadline already passed fails without waiting")

@@ -36,7 +36,8 @@ extension TetherNetSuites {
             // process of its own.
             #expect(
                 threadsOpen - threadsBefore < 100, "threads: \(threadsBefore) before, \(threadsOpen) with 1000 open")
-            #expect(ProcessCensus.threads(named: "tether-net") <= 2)
+            // The event loop and, once a name was resolved, the resolver: nothing per connection.
+            #expect((1...2).contains(ProcessCensus.threads(named: "tether-net")))
             #expect(ProcessCensus.sockets(toPort: listener.port) == 0)
         }
     }

@@ -94,6 +94,7 @@ extension TetherNetSuites {
             }
             #expect(error?.code == .connectionRefused)
             #expect(error?.phase == .connect)
+            #expect(error?.description == "connect: connection refused (connect to 127.0.0.1:\(port))")
             #expect(ProcessCensus.sockets(toPort: port) == 0)
         }
 

@@ -96,20 +96,35 @@ struct WithRetriesTests {
         #expect(error?.underlying as? Refused == Refused(code: 2))
     }
 
-    @Test("an empty budget surfaces the failure at once and says so")
+    @Test("an empty budget surfaces the failure at once, without waiting, and says so")
     func budgetExhausted() async throws {
         let budget = try RetryBudget(capacity: 1, refillPerSuccess: 0)
         _ = budget.tryAcquireRetry()
-        let policy = try ReconnectPolicy(jitter: .none)
-        let run = Task { [clock] in
-            try await withRetries(policy, clock: clock, budget: budget) { _ -> Int in throw Refused() }
+        let recorder = recorder
+        let clock = clock
+        let error = await #expect(throws: RetryError.self) {
+            try await withRetries(.default, clock: clock, budget: budget, observe: recorder.observe) { _ -> Int in
+                throw Refused()
+            }
         }
-        await clock.waitForSleepers(1)
-        clock.advance(by: .seconds(1))
-        let error = await #expect(throws: RetryError.self) { try await run.value }
         #expect(error?.reason == .budgetExhausted)
         #expect(error?.attempts == 1)
         #expect(error?.description.contains("budget_exhausted") == true)
+        #expect(recorder.observed.map(\.stopReason) == [.budgetExhausted])
+        #expect(clock.now == .init(offset: .zero), "no time passed before the failure surfaced")
+    }
+
+    @Test("a retry cancelled in its wait gives its budget token back")
+    func cancelledWaitRefunds() async throws {
+        let budget = try RetryBudget(capacity: 2, refillPerSuccess: 0)
+        let run = Task { [clock] in
+            try await withRetries(.default, clock: clock, budget: budget) { _ -> Int in throw Refused() }
+        }
+        await clock.waitForSleepers(1)
+        #expect(budget.availableTokens == 1)
+        run.cancel()
+        _ = await run.result
+        #expect(budget.availableTokens == 2)
     }
 
     @Test("an attempt past its timeout is cancelled and classified as AttemptTimeoutError")
