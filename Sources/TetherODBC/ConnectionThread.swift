@@ -81,7 +81,7 @@ private final class Mailbox: Sendable {
     }
 
     private let state = Mutex(State())
-    fileprivate let wakeup = DispatchSemaphore(value: 0)
+    private let wakeup = DispatchSemaphore(value: 0)
     /// The kernel's id for the thread, 0 until it runs; tests look for it in /proc/self/task.
     let threadID = Atomic<Int32>(0)
 
@@ -117,7 +117,7 @@ private final class Mailbox: Sendable {
     /// Runs messages until the stop message; called on the thread.
     func serve(_ core: ConnectionCore) {
         while true {
-            awaitMessage()
+            wakeup.wait()
             let message = state.withLock { $0.messages.removeFirst() }
             switch message {
             case .job(let job):
@@ -127,32 +127,6 @@ private final class Mailbox: Sendable {
                 return
             }
         }
-    }
-}
-
-/// One connection thread at a time may poll for its next message before sleeping.
-private let pollers = Atomic<Int>(0)
-
-extension Mailbox {
-    /// How long a thread polls for its next message before it sleeps.
-    ///
-    /// A caller running one session after another comes back within microseconds; finding the
-    /// thread awake saves a wake-up per session. Only one thread polls at a time, so a busy
-    /// process never has more than one core spinning.
-    static let pollingWindow: Duration = .microseconds(40)
-
-    fileprivate func awaitMessage() {
-        if pollers.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
-            defer { pollers.store(0, ordering: .releasing) }
-            let clock = ContinuousClock()
-            let deadline = clock.now + Self.pollingWindow
-            while clock.now < deadline {
-                if wakeup.wait(timeout: .now()) == .success {
-                    return
-                }
-            }
-        }
-        wakeup.wait()
     }
 }
 
