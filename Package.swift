@@ -77,6 +77,10 @@ let package = Package(
             swiftSettings: strict),
 
         .executableTarget(
+            name: "PoolPeersBenchmark", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/PoolPeers",
+            swiftSettings: strict),
+
+        .executableTarget(
             name: "PoolBenchmark", dependencies: ["TetherPool", "TetherTestKit"], path: "Benchmarks/Pool",
             swiftSettings: strict),
 

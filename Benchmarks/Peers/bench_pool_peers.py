@@ -62,7 +62,10 @@ class Contenders:
 
     def run_ours(self, workers, swap=False):
         extra = ["swap", self.database.alt_dsn] if swap else []
-        return benchlib.run_fields([self.ours, self.database.dsn, str(workers), str(SECONDS)] + extra)
+        figures = benchlib.run_fields([self.ours, self.database.dsn, str(workers), str(SECONDS)] + extra)
+        if figures["generation"] != (11 if swap else 1):
+            raise RuntimeError(f"the pool ended in generation {figures['generation']:.0f}")
+        return figures
 
     def run_hikari(self, workers, swap=False):
         db = self.database

@@ -53,7 +53,7 @@ struct SelectOneLoad: Sendable {
             }
             return await group.reduce(into: [WorkerSamples]()) { all, next in next.map { all.append($0) } }
         }
-        return LoadResult(samples, elapsed: clock.now - start)
+        return LoadResult(samples, elapsed: clock.now - start, generation: pool.gauges.generation)
     }
 
     /// Swaps to `alternate` and back, ten swaps in all, spread evenly over the run.
