@@ -133,6 +133,12 @@ def main():
     if len(sys.argv) != 4:
         benchlib.fail("usage: bench_mailer.py QUEUE_MAILER SMTP_SEND POSTFIX_DIR")
     binary, sender, postfix = sys.argv[1:]
+    probe = subprocess.run([binary, "--help"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        # The queue-mailer lands separately; until then the suite says so and does not fail the others.
+        print(json.dumps({"suite": "mailer", "skipped": f"queue-mailer --help failed: {probe.stderr.strip()}"},
+                         separators=(",", ":")), flush=True)
+        return
     database = Database()
     sink, port = start_sink(postfix)
     try:
