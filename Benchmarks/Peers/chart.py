@@ -9,6 +9,7 @@ Defaults: Benchmarks/.out/results.jsonl and Docs/pool-throughput.svg. Reads the 
 """
 
 import json
+import math
 import os
 import re
 import sys
@@ -40,11 +41,20 @@ def latest_points(path):
     return points, list(loads.values())
 
 
+def nice_step(maximum):
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that reaches `maximum` in six steps."""
+    magnitude = 10 ** math.floor(math.log10(maximum / 6))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude * 6 >= maximum)
+
+
 def svg(points, load_note):
     workers = sorted({w for series in points.values() for w in series})
     if not workers:
         benchlib.fail("no pool-peers select1 results to draw; run make bench-pool-peers first")
-    top = max(v for series in points.values() for v in series.values()) * 1.1
+    highest = max(v for series in points.values() for v in series.values()) * 1.05
+    step = nice_step(highest)
+    ticks = math.ceil(highest / step)
+    top = step * ticks
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(index):
@@ -57,11 +67,11 @@ def svg(points, load_note):
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
              f'<text x="{LEFT}" y="22" font-size="14">SELECT 1 throughput against concurrent workers</text>']
-    for step in range(6):
-        value = top * step / 5
+    for tick in range(ticks + 1):
+        value = step * tick
         parts.append(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
                      f'stroke="#ddd"/>')
-        parts.append(f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end">{value / 1000:.0f} k</text>')
+        parts.append(f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end">{value / 1000:g} k</text>')
     for index, count in enumerate(workers):
         parts.append(f'<text x="{x(index):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle">{count}</text>')
     parts.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 20}" text-anchor="middle">workers '
