@@ -48,14 +48,22 @@ let package = Package(
             dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem"],
             swiftSettings: strict
         ),
+        .target(
+            name: "QueueMailerCore",
+            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            path: "Examples/QueueMailer/Sources/QueueMailerCore",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "QueueMailer",
-            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            dependencies: ["QueueMailerCore"],
             path: "Examples/QueueMailer/Sources/QueueMailer",
             swiftSettings: strict
         ),
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

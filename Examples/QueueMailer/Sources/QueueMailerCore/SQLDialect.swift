@@ -1,0 +1,47 @@
+/// The SQL the queue speaks differs a little between databases; this says how.
+public enum SQLDialect: String, Sendable, CaseIterable {
+    /// PostgreSQL through psqlODBC: several instances may share one database.
+    case postgresql
+    /// SQLite through the SQLite3 ODBC driver: one instance, the demo and embedded default.
+    case sqlite
+
+    /// The dialect of the driver named in `connectString`, or `nil` when the driver is not recognised.
+    public static func detect(connectString: String) -> SQLDialect? {
+        let driver = (ConnectStringText.value(of: "Driver", in: connectString) ?? "").lowercased()
+        if driver.contains("sqlite") { return .sqlite }
+        if driver.contains("postgres") || driver.contains("psql") { return .postgresql }
+        return nil
+    }
+
+    /// The database's current time; timestamps are always the database's, never an instance's clock.
+    public var now: String {
+        switch self {
+        case .postgresql: "now()"
+        case .sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+        }
+    }
+
+    /// The database's current time plus a number of milliseconds bound as the next parameter.
+    public var nowPlusMillisecondsParameter: String {
+        switch self {
+        case .postgresql: "(now() + ? * interval '1 millisecond')"
+        case .sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || (? / 1000.0) || ' seconds')"
+        }
+    }
+
+    /// The column type of a timestamp.
+    var timestampType: String {
+        switch self {
+        case .postgresql: "TIMESTAMPTZ"
+        case .sqlite: "TEXT"
+        }
+    }
+
+    /// The column definition of a generated primary key.
+    var identityColumn: String {
+        switch self {
+        case .postgresql: "id BIGSERIAL PRIMARY KEY"
+        case .sqlite: "id INTEGER PRIMARY KEY AUTOINCREMENT"
+        }
+    }
+}
