@@ -54,7 +54,7 @@ public struct RetrySettings: Sendable, Equatable {
         settings.baseDelay = try reader.duration("base_delay", minimum: .milliseconds(1)) ?? base.baseDelay
         settings.multiplier = try reader.double("multiplier", in: 1...10) ?? base.multiplier
         settings.maximumDelay = try reader.duration("maximum_delay", minimum: .milliseconds(1)) ?? base.maximumDelay
-        settings.jitter = try reader.double("jitter", in: 0...1) ?? base.jitter
+        settings.jitter = try reader.double("jitter", in: 0...0.9) ?? base.jitter
         settings.maximumHint = try reader.duration("maximum_hint") ?? base.maximumHint
         guard settings.maximumDelay >= settings.baseDelay else {
             throw reader.error("maximum_delay", "must not be shorter than base_delay")

@@ -24,8 +24,16 @@ public enum SQLDialect: String, Sendable, CaseIterable {
     /// The database's current time plus a number of milliseconds bound as the next parameter.
     public var nowPlusMillisecondsParameter: String {
         switch self {
-        case .postgresql: "(now() + ? * interval '1 millisecond')"
+        case .postgresql: "(now() + CAST(? AS BIGINT) * interval '1 millisecond')"
         case .sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || (? / 1000.0) || ' seconds')"
+        }
+    }
+
+    /// Seconds from `column` (a timestamp) to the database's current time.
+    public func secondsSince(_ column: String) -> String {
+        switch self {
+        case .postgresql: "EXTRACT(EPOCH FROM (now() - \(column)))"
+        case .sqlite: "((julianday('now') - julianday(\(column))) * 86400.0)"
         }
     }
 
