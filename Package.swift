@@ -45,7 +45,10 @@ let package = Package(
         .target(name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool"], swiftSettings: strict),
         .target(
             name: "TetherTestKit",
-            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem"],
+            dependencies: [
+                "TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem",
+                "CTetherOpenSSL",
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -61,9 +64,41 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "ChannelsBenchmark",
+            dependencies: ["TetherChannels"],
+            path: "Benchmarks/Channels",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "NetBench", dependencies: ["TetherNet", "TetherTestKit"], path: "Benchmarks/NetBench",
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
+
+        .executableTarget(
+            name: "PoolBenchmark", dependencies: ["TetherPool", "TetherTestKit"], path: "Benchmarks/Pool",
+            swiftSettings: strict),
+
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherChannelsTests",
+            dependencies: ["TetherChannels", "TetherTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "ODBCBench", dependencies: ["TetherODBC"], path: "Benchmarks/ODBCBench", swiftSettings: strict),
+        .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

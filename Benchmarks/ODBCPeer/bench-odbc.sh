@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make bench-odbc`: prepared `SELECT 1` against the throwaway PostgreSQL, through TetherODBC
+# (ODBCBench) and through unixODBC from C (raw_odbc_peer), at 1 and 8 workers.
+# Each pair runs ROUNDS times, alternating, SECONDS each; the median of each side is reported
+# as one JSON line per worker count. Run it under scripts/with-test-servers.sh.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+rounds="${ROUNDS:-3}"
+seconds="${SECONDS_PER_RUN:-3}"
+: "${TETHER_PG_DSN:?run under scripts/with-test-servers.sh}"
+
+peer="$root/.build/raw_odbc_peer"
+cc -O2 -Wall -o "$peer" "$here/raw_odbc_peer.c" -lodbc -lpthread
+swift build -c release --product ODBCBench --package-path "$root" >/dev/null
+ours="$(swift build -c release --show-bin-path --package-path "$root")/ODBCBench"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+for workers in 1 8; do
+    peer_runs=() our_runs=()
+    for _ in $(seq 1 "$rounds"); do
+        peer_runs+=("$("$peer" "$TETHER_PG_DSN" "$workers" "$seconds")")
+        our_runs+=("$("$ours" "$TETHER_PG_DSN" "$workers" "$seconds")")
+    done
+    peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
+    our_value="$(printf '%s\n' "${our_runs[@]}" | median)"
+    ratio="$(awk -v o="$our_value" -v p="$peer_value" 'BEGIN { printf "%.2f", o / p }')"
+    printf '{"suite":"pool","case":"select1-%s-worker","unit":"qps","ours":%s,"peer":"raw-odbc","peer_value":%s,"ratio":%s}\n' \
+        "$workers" "$our_value" "$peer_value" "$ratio"
+done

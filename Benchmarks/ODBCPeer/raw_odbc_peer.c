@@ -1,0 +1,109 @@
+/*
+ * The raw-ODBC peer of `make bench-odbc`: unixODBC and the driver used directly from C.
+ * Each worker thread opens its own connection, prepares `SELECT 1` once, then executes,
+ * fetches and reads the value in a loop until the time is up. No pool, no hops.
+ *
+ *   raw_odbc_peer CONNECT_STRING WORKERS SECONDS
+ *
+ * Prints one line: the queries per second of all workers together (each worker's count over
+ * its own loop time, summed, so connecting is not counted).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sql.h>
+#include <sqlext.h>
+
+static SQLHENV environment;
+static const char *connect_string;
+static double seconds;
+static volatile int failed;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void report(SQLSMALLINT type, SQLHANDLE handle, const char *step) {
+    SQLCHAR state[6] = {0}, message[512] = {0};
+    SQLINTEGER native = 0;
+    SQLSMALLINT length = 0;
+    SQLGetDiagRec(type, handle, 1, state, &native, message, sizeof message, &length);
+    fprintf(stderr, "raw_odbc_peer: %s failed [%s] %s\n", step, state, message);
+    failed = 1;
+}
+
+struct tally {
+    long count;
+    double seconds;
+};
+
+static void *worker(void *argument) {
+    struct tally *tally = argument;
+    SQLHDBC connection;
+    SQLHSTMT statement;
+    SQLAllocHandle(SQL_HANDLE_DBC, environment, &connection);
+    SQLSetConnectAttr(connection, SQL_ATTR_LOGIN_TIMEOUT, (SQLPOINTER)10, 0);
+    if (!SQL_SUCCEEDED(SQLDriverConnect(connection, NULL, (SQLCHAR *)connect_string, SQL_NTS, NULL, 0, NULL,
+                                        SQL_DRIVER_NOPROMPT))) {
+        report(SQL_HANDLE_DBC, connection, "SQLDriverConnect");
+        return NULL;
+    }
+    SQLAllocHandle(SQL_HANDLE_STMT, connection, &statement);
+    if (!SQL_SUCCEEDED(SQLPrepare(statement, (SQLCHAR *)"SELECT 1", SQL_NTS))) {
+        report(SQL_HANDLE_STMT, statement, "SQLPrepare");
+        return NULL;
+    }
+    double begin = now(), end = begin + seconds;
+    while (!failed && now() < end) {
+        SQLBIGINT value = 0;
+        SQLLEN indicator = 0;
+        if (!SQL_SUCCEEDED(SQLExecute(statement)) || !SQL_SUCCEEDED(SQLFetch(statement))
+            || !SQL_SUCCEEDED(SQLGetData(statement, 1, SQL_C_SBIGINT, &value, sizeof value, &indicator))
+            || value != 1) {
+            report(SQL_HANDLE_STMT, statement, "SELECT 1");
+            break;
+        }
+        SQLFreeStmt(statement, SQL_CLOSE);
+        tally->count++;
+    }
+    tally->seconds = now() - begin;
+    SQLFreeHandle(SQL_HANDLE_STMT, statement);
+    SQLDisconnect(connection);
+    SQLFreeHandle(SQL_HANDLE_DBC, connection);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: raw_odbc_peer CONNECT_STRING WORKERS SECONDS\n");
+        return 2;
+    }
+    connect_string = argv[1];
+    int workers = atoi(argv[2]);
+    seconds = atof(argv[3]);
+    if (workers < 1 || workers > 256 || seconds <= 0) {
+        fprintf(stderr, "raw_odbc_peer: WORKERS must be 1...256 and SECONDS positive\n");
+        return 2;
+    }
+    SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &environment);
+    SQLSetEnvAttr(environment, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
+    pthread_t threads[256];
+    struct tally tallies[256] = {{0}};
+    for (int i = 0; i < workers; i++) {
+        pthread_create(&threads[i], NULL, worker, &tallies[i]);
+    }
+    double rate = 0;
+    for (int i = 0; i < workers; i++) {
+        pthread_join(threads[i], NULL);
+        rate += tallies[i].seconds > 0 ? tallies[i].count / tallies[i].seconds : 0;
+    }
+    if (failed) {
+        return 1;
+    }
+    printf("%.0f\n", rate);
+    return 0;
+}

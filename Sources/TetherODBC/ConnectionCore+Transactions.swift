@@ -1,0 +1,96 @@
+import CTetherODBC
+
+extension ConnectionCore {
+    /// Turns autocommit on or off; turning it on commits what is open, as ODBC specifies.
+    func setAutocommit(_ on: Bool) throws(ODBCError) {
+        guard let handle = try connectedHandle("SQLSetConnectAttr(SQL_ATTR_AUTOCOMMIT)") else {
+            return
+        }
+        let value = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF))
+        let status = SQLSetConnectAttrW(handle, SQLINTEGER(SQL_ATTR_AUTOCOMMIT), value, 0)
+        try check(status, "SQLSetConnectAttr(SQL_ATTR_AUTOCOMMIT)", SQL_HANDLE_DBC, handle, secrets)
+        isManualCommit = !on
+        hasOpenWork = false
+    }
+
+    /// Commits or rolls back the open transaction.
+    func endTransaction(commit: Bool) throws(ODBCError) {
+        guard let handle = try connectedHandle("SQLEndTran") else {
+            return
+        }
+        let status = SQLEndTran(SQLSMALLINT(SQL_HANDLE_DBC), handle, SQLSMALLINT(commit ? SQL_COMMIT : SQL_ROLLBACK))
+        try check(status, "SQLEndTran", SQL_HANDLE_DBC, handle, secrets)
+        hasOpenWork = false
+    }
+
+    /// Makes the connection fit for the next user: rolls back whatever transaction is open
+    /// (also one opened with SQL `BEGIN` under autocommit) and turns autocommit back on.
+    ///
+    /// Returns `false` when that failed and the connection should be discarded.
+    func reset() -> Bool {
+        guard isConnected else {
+            return false
+        }
+        do {
+            if hasSQLTransaction {
+                try rollbackSQLTransaction()
+            }
+            if isManualCommit {
+                try endTransaction(commit: false)
+                try setAutocommit(true)
+            }
+            resetFlag.needsReset.store(false, ordering: .releasing)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Sends `ROLLBACK` as SQL for a transaction opened the same way, which `SQLEndTran` does
+    /// not see under autocommit. Only a lost connection counts as failure: a database that
+    /// finds no transaction to roll back has nothing to undo.
+    private func rollbackSQLTransaction() throws(ODBCError) {
+        hasSQLTransaction = false
+        do {
+            let statement = try statement(for: "ROLLBACK")
+            _ = try statement.run([], fetch: false, session: self)
+            reuse(statement)
+        } catch  where error.kind == .connectionLost || error.kind == .connectionClosed {
+            throw error
+        } catch {
+            return
+        }
+    }
+
+    /// Ends the connection: rolls back (a driver refuses to disconnect inside a transaction,
+    /// 25000), frees every statement, disconnects and frees the handle.
+    func shutdown() {
+        if isConnected {
+            _ = reset()
+        }
+        cache.removeAll()
+        if let handle {
+            if isConnected, ctether_SQL_SUCCEEDED(SQLDisconnect(handle)) == 0 {
+                // Still inside a transaction the reset could not end (25000): end it at the
+                // driver and try once more; a handle that stays connected is not freed.
+                SQLEndTran(SQLSMALLINT(SQL_HANDLE_DBC), handle, SQLSMALLINT(SQL_ROLLBACK))
+                // Not yet: a connection the driver refuses to disconnect twice keeps its handle (leaked).
+                guard ctether_SQL_SUCCEEDED(SQLDisconnect(handle)) != 0 else {
+                    self.handle = nil
+                    isConnected = false
+                    return
+                }
+            }
+            SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_DBC), handle)
+        }
+        handle = nil
+        isConnected = false
+    }
+
+    private func connectedHandle(_ operation: String) throws(ODBCError) -> SQLHDBC? {
+        guard isConnected, let handle else {
+            throw .closed(operation)
+        }
+        return handle
+    }
+}

@@ -1,0 +1,137 @@
+import CTetherODBC
+
+/// The connection handle and everything that lives with it on the connection thread: the
+/// transaction state, the statement cache and the session that is running.
+///
+/// Only the connection's own thread touches a core; see ``ConnectionThread``.
+final class ConnectionCore {
+    let environment: ODBCEnvironment
+    let configuration: ODBCConnection.Configuration
+    let cancelSlot: CancelSlot
+    let resetFlag: ResetFlag
+    private(set) var secrets = Secrets()
+    var handle: SQLHDBC?
+    var isConnected = false
+    /// Whether autocommit is off, so a transaction is open or opens with the next statement.
+    var isManualCommit = false
+    /// Whether a statement ran since the last commit or rollback in manual-commit mode.
+    var hasOpenWork = false
+    /// Whether SQL text (`BEGIN`, `START TRANSACTION`) opened a transaction the driver does not know of.
+    var hasSQLTransaction = false
+    /// The session running now; `nil` for work outside sessions (reset, shutdown).
+    private(set) var session: SessionToken?
+    var cache: StatementCache
+
+    init(
+        environment: ODBCEnvironment, configuration: ODBCConnection.Configuration, cancelSlot: CancelSlot,
+        resetFlag: ResetFlag
+    ) {
+        self.environment = environment
+        self.configuration = configuration
+        self.cancelSlot = cancelSlot
+        self.resetFlag = resetFlag
+        self.cache = StatementCache(capacity: configuration.statementCacheCapacity)
+    }
+
+    /// Allocates the handle, sets the login timeout and connects.
+    func connect(_ connectString: ODBCConnectString) throws(ODBCError) {
+        connectString.secrets.forEach { secrets.add($0) }
+        var allocated: SQLHDBC? = nil
+        let status = SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_DBC), environment.handle, &allocated)
+        try check(status, "SQLAllocHandle", SQL_HANDLE_ENV, environment.handle, secrets)
+        guard let handle = allocated else {
+            throw ODBCError(kind: .other, operation: "SQLAllocHandle", message: "no connection handle")
+        }
+        self.handle = handle
+        let seconds = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(configuration.loginTimeout.wholeSecondsRoundedUp))
+        let set = SQLSetConnectAttrW(handle, SQLINTEGER(SQL_ATTR_LOGIN_TIMEOUT), seconds, 0)
+        try check(set, "SQLSetConnectAttr(SQL_ATTR_LOGIN_TIMEOUT)", SQL_HANDLE_DBC, handle, secrets)
+        var text = connectString.rendered.odbcWide
+        let connected = SQLDriverConnectW(
+            handle, nil, &text, SQLSMALLINT(SQL_NTS), nil, 0, nil, SQLUSMALLINT(SQL_DRIVER_NOPROMPT))
+        try check(connected, "SQLDriverConnectW", SQL_HANDLE_DBC, handle, secrets)
+        isConnected = true
+    }
+
+    /// Runs one session: `body` sees a fresh ``ODBCSession`` that is invalid once it returns.
+    func runSession<R>(_ token: SessionToken, _ body: (ODBCSession) throws -> R) -> Result<R, any Error> {
+        defer {
+            cancelSlot.end()
+            session = nil
+        }
+        guard cancelSlot.begin(token) else {
+            return .failure(ODBCError.cancelled("withSession"))
+        }
+        guard isConnected else {
+            return .failure(ODBCError.closed("withSession"))
+        }
+        session = token
+        let odbcSession = ODBCSession(core: self)
+        defer {
+            odbcSession.invalidate()
+            resetFlag.needsReset.store(isManualCommit || hasSQLTransaction, ordering: .releasing)
+        }
+        return Result { try body(odbcSession) }
+    }
+
+    /// The cached prepared statement for `sql`, preparing it on first use.
+    func statement(for sql: String) throws(ODBCError) -> StatementHandle {
+        if let cached = cache.take(sql) {
+            return cached
+        }
+        return try prepare(sql)
+    }
+
+    /// Hands a statement from ``statement(for:)`` back to the cache.
+    func reuse(_ statement: StatementHandle) {
+        cache.put(statement)
+    }
+
+    func prepare(_ sql: String) throws(ODBCError) -> StatementHandle {
+        guard let handle, isConnected else {
+            throw .closed("prepare")
+        }
+        let timeout = configuration.queryTimeout?.wholeSecondsRoundedUp ?? 0
+        return try StatementHandle(connection: handle, sql: sql, secrets: secrets, queryTimeoutSeconds: timeout)
+    }
+
+    /// Runs the blocking `call` of `statement`, cancellable from other threads.
+    func execute(_ statement: StatementHandle, _ call: () -> SQLRETURN) throws(ODBCError) -> SQLRETURN {
+        guard let status = cancelSlot.executing(session, statement.handle, call) else {
+            throw .cancelled("SQLExecute")
+        }
+        if isManualCommit {
+            hasOpenWork = true
+        }
+        if let opens = statement.transactionControl {
+            hasSQLTransaction = opens
+        }
+        return status
+    }
+
+    /// Throws the statement's error, reclassified when this session was cancelled or a query
+    /// timeout is set and the server cancelled the statement.
+    func checkStatement(_ status: SQLRETURN, _ operation: String, _ statement: SQLHSTMT, _ secrets: Secrets)
+        throws(ODBCError)
+    {
+        guard ctether_SQL_SUCCEEDED(status) == 0 else {
+            return
+        }
+        let records = Diagnostics.read(SQLSMALLINT(SQL_HANDLE_STMT), statement, redacting: secrets)
+        var kind = ODBCError.Kind.classify(records)
+        if session?.wasCancelled ?? false {
+            kind = .cancelled
+        } else if kind == .cancelled, configuration.queryTimeout != nil, records.first?.sqlState == "57014" {
+            kind = .timedOut
+        }
+        throw ODBCError(operation: operation, diagnostics: records, kind: kind)
+    }
+}
+
+extension Duration {
+    /// Whole seconds, rounded up, at least 1: ODBC timeouts count whole seconds and 0 means none.
+    var wholeSecondsRoundedUp: Int {
+        let (seconds, attoseconds) = components
+        return max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+    }
+}

@@ -1,0 +1,130 @@
+/// The statements of one ``ODBCConnection/withSession(_:)`` call, all run on the connection's
+/// own thread.
+///
+/// A session is valid only inside the closure it was given to; it is not `Sendable`, so it
+/// cannot leave that closure. Statements given as SQL text are prepared once per connection
+/// and kept in a small cache (see ``ODBCConnection/Configuration/statementCacheCapacity``).
+public final class ODBCSession {
+    private let core: ConnectionCore
+    private var isValid = true
+
+    init(core: ConnectionCore) {
+        self.core = core
+    }
+
+    func invalidate() {
+        isValid = false
+    }
+
+    /// Runs a statement and returns the number of rows it changed (-1 when the driver cannot tell).
+    ///
+    /// - Parameters:
+    ///   - sql: one statement, with `?` for each parameter.
+    ///   - parameters: the values for the `?` markers, in order.
+    /// - Throws: ``ODBCError``; its message never holds a parameter's value.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [ODBCValue] = []) throws(ODBCError) -> Int {
+        try run(sql, parameters, fetch: false).rowCount
+    }
+
+    /// Runs a query and returns every row.
+    ///
+    /// - Throws: ``ODBCError``; its message never holds a parameter's value.
+    public func query(_ sql: String, _ parameters: [ODBCValue] = []) throws(ODBCError) -> [ODBCRow] {
+        try run(sql, parameters, fetch: true).rows
+    }
+
+    /// Prepares `sql` for repeated execution within this session.
+    public func prepare(_ sql: String) throws(ODBCError) -> ODBCStatement {
+        try checkValid("prepare")
+        return ODBCStatement(handle: try core.prepare(sql), core: core)
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    ///
+    /// Autocommit is off for the duration and back on afterwards. A rollback that fails after
+    /// `body` threw is not reported over the body's error; the connection is reset when it is
+    /// returned or closed.
+    @discardableResult
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try checkValid("transaction")
+        try core.setAutocommit(false)
+        let result: R
+        do {
+            result = try body()
+        } catch {
+            try? core.endTransaction(commit: false)
+            try? core.setAutocommit(true)
+            throw error
+        }
+        try core.endTransaction(commit: true)
+        try core.setAutocommit(true)
+        return result
+    }
+
+    /// Whether autocommit is on (the default): each statement commits by itself.
+    public var isAutocommit: Bool { !core.isManualCommit }
+
+    /// Whether a transaction is open: autocommit is off and a statement ran since the last
+    /// commit or rollback, or SQL `BEGIN` ran without its `COMMIT` or `ROLLBACK`.
+    public var isInTransaction: Bool { (core.isManualCommit && core.hasOpenWork) || core.hasSQLTransaction }
+
+    /// Turns autocommit on or off; turning it on commits what is open.
+    public func setAutocommit(_ on: Bool) throws(ODBCError) {
+        try checkValid("setAutocommit")
+        try core.setAutocommit(on)
+    }
+
+    /// Commits the open transaction.
+    public func commit() throws(ODBCError) {
+        try checkValid("commit")
+        try core.endTransaction(commit: true)
+    }
+
+    /// Rolls back the open transaction.
+    public func rollback() throws(ODBCError) {
+        try checkValid("rollback")
+        try core.endTransaction(commit: false)
+    }
+
+    private func run(
+        _ sql: String, _ parameters: [ODBCValue], fetch: Bool
+    ) throws(ODBCError) -> (rowCount: Int, rows: [ODBCRow]) {
+        try checkValid("execute")
+        let statement = try core.statement(for: sql)
+        let result = try statement.run(parameters, fetch: fetch, session: core)
+        core.reuse(statement)
+        return result
+    }
+
+    private func checkValid(_ operation: String) throws(ODBCError) {
+        guard isValid else {
+            throw .invalidArgument(operation, "the session was used after its withSession call returned")
+        }
+    }
+}
+
+/// A statement prepared once and run many times within one session.
+public final class ODBCStatement {
+    private let handle: StatementHandle
+    private let core: ConnectionCore
+
+    init(handle: StatementHandle, core: ConnectionCore) {
+        self.handle = handle
+        self.core = core
+    }
+
+    /// The SQL text it was prepared from.
+    public var sql: String { handle.sql }
+
+    /// Runs the statement and returns the number of rows it changed.
+    @discardableResult
+    public func execute(_ parameters: [ODBCValue] = []) throws(ODBCError) -> Int {
+        try handle.run(parameters, fetch: false, session: core).rowCount
+    }
+
+    /// Runs the statement and returns every row.
+    public func query(_ parameters: [ODBCValue] = []) throws(ODBCError) -> [ODBCRow] {
+        try handle.run(parameters, fetch: true, session: core).rows
+    }
+}

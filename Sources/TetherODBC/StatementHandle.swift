@@ -1,0 +1,78 @@
+import CTetherODBC
+
+/// One prepared ODBC statement handle, owned by the connection thread.
+final class StatementHandle {
+    let handle: SQLHSTMT
+    let sql: String
+    /// `true` when the SQL opens a transaction (`BEGIN`, `START TRANSACTION`), `false` when it
+    /// ends one (`COMMIT`, `END`, `ROLLBACK` but not `ROLLBACK TO`, `ABORT`), else `nil`.
+    let transactionControl: Bool?
+    private var shape: ResultReader.Shape?
+
+    /// Allocates a handle on `connection` and prepares `sql` on it.
+    init(connection: SQLHDBC, sql: String, secrets: Secrets, queryTimeoutSeconds: Int) throws(ODBCError) {
+        var handle: SQLHSTMT? = nil
+        let allocated = SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_STMT), connection, &handle)
+        try check(allocated, "SQLAllocHandle", SQL_HANDLE_DBC, connection, secrets)
+        guard let handle else {
+            throw ODBCError(kind: .other, operation: "SQLAllocHandle", message: "no statement handle")
+        }
+        self.handle = handle
+        self.sql = sql
+        self.transactionControl = Self.transactionControl(of: sql)
+        if queryTimeoutSeconds > 0 {
+            let timeout = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(queryTimeoutSeconds))
+            let set = SQLSetStmtAttr(handle, SQLINTEGER(SQL_ATTR_QUERY_TIMEOUT), timeout, 0)
+            try check(set, "SQLSetStmtAttr(SQL_ATTR_QUERY_TIMEOUT)", SQL_HANDLE_STMT, handle, secrets)
+        }
+        var text = sql.odbcWide
+        let prepared = SQLPrepareW(handle, &text, SQLINTEGER(SQL_NTS))
+        try check(prepared, "SQLPrepareW", SQL_HANDLE_STMT, handle, secrets)
+    }
+
+    deinit {
+        SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), handle)
+    }
+
+    /// Binds `parameters`, executes, and returns the row count and, when `fetch` is set, the rows.
+    ///
+    /// The cursor is closed and the parameters unbound before returning, on success and failure,
+    /// so the handle is ready for the next execution and points into no freed buffer.
+    func run(
+        _ parameters: [ODBCValue], fetch: Bool, session: ConnectionCore
+    ) throws(ODBCError) -> (rowCount: Int, rows: [ODBCRow]) {
+        defer {
+            SQLFreeStmt(handle, SQLUSMALLINT(SQL_CLOSE))
+            if !parameters.isEmpty {
+                SQLFreeStmt(handle, SQLUSMALLINT(SQL_RESET_PARAMS))
+            }
+        }
+        var secrets = session.secrets
+        let buffers = parameters.isEmpty ? nil : ParameterBuffers(count: parameters.count)
+        if let buffers {
+            try buffers.bind(parameters, to: handle, secrets: secrets)
+            secrets = buffers.secrets
+        }
+        let status = try session.execute(self) { SQLExecute(handle) }
+        if status != SQLRETURN(SQL_NO_DATA) {
+            try session.checkStatement(status, "SQLExecute", handle, secrets)
+        }
+        var rowCount: SQLLEN = 0
+        try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
+        let rows =
+            fetch && status != SQLRETURN(SQL_NO_DATA)
+            ? try ResultReader(statement: handle, secrets: secrets).readAll(shape: &shape) : []
+        withExtendedLifetime(buffers) {}
+        return (Int(rowCount), rows)
+    }
+
+    private static func transactionControl(of sql: String) -> Bool? {
+        let words = sql.uppercased().split(whereSeparator: { !$0.isLetter }).prefix(2)
+        switch (words.first, words.dropFirst().first) {
+        case ("BEGIN", _), ("START", "TRANSACTION"): return true
+        case ("ROLLBACK", "TO"): return nil
+        case ("COMMIT", _), ("END", _), ("ROLLBACK", _), ("ABORT", _): return false
+        default: return nil
+        }
+    }
+}

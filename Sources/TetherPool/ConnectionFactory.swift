@@ -1,0 +1,61 @@
+/// Makes, checks and closes the connections a ``ConnectionPool`` holds.
+///
+/// The pool does no I/O of its own: everything it knows about a connection comes through
+/// this protocol. The same pool therefore holds database connections (the target is a
+/// connect string) and SMTP sessions (the target is the relay's settings).
+///
+/// Every method may be called from any task, and several at once for different connections.
+public protocol ConnectionFactory: Sendable {
+    /// The connection the pool lends out.
+    associatedtype Connection: Sendable
+
+    /// What a connection is made to: a connect string, rotated credentials, a relay address.
+    ///
+    /// ``ConnectionPool/swap(to:)`` changes it; every connection made afterwards uses the new one.
+    associatedtype Target: Sendable
+
+    /// Opens one connection to `target`.
+    ///
+    /// - Parameters:
+    ///   - target: What to connect to.
+    ///   - timeout: The whole budget for the attempt, login included. The factory must end the
+    ///     attempt with an error once it is spent; the pool does not interrupt a running attempt.
+    /// - Throws: The real cause, which ``classify(_:)`` then sorts.
+    func makeConnection(to target: Target, timeout: Duration) async throws -> Connection
+
+    /// Closes `connection`; called once per connection.
+    ///
+    /// After a forced drain this may run while an operation cancelled with
+    /// ``cancelOperation(on:)`` is still unwinding on the connection, so it must be safe then.
+    func close(_ connection: Connection) async
+
+    /// Whether `connection` still works, checked before lending out one that sat idle past
+    /// ``PoolConfiguration/keepAliveThreshold`` or that shares a generation with one found broken.
+    func validate(_ connection: Connection) async -> Bool
+
+    /// Sorts an error thrown by ``makeConnection(to:timeout:)`` or by an operation.
+    func classify(_ error: any Error) -> ConnectionFailureKind
+
+    /// Interrupts the operation running on `connection` (for ODBC, `SQLCancel`).
+    ///
+    /// Called from another task when a drain times out; must not wait for the operation.
+    func cancelOperation(on connection: Connection)
+
+    /// Brings a returned connection back to a clean state, for example by rolling back a
+    /// transaction left open.
+    ///
+    /// - Returns: `false` when the connection cannot be made clean and must be closed.
+    /// - Throws: Any error; the connection is then closed.
+    func reset(_ connection: Connection) async throws -> Bool
+}
+
+extension ConnectionFactory {
+    /// Trusts every idle connection.
+    public func validate(_ connection: Connection) async -> Bool { true }
+
+    /// Does nothing: the drain closes the connection once the timeout has passed.
+    public func cancelOperation(on connection: Connection) {}
+
+    /// Keeps every returned connection as it is.
+    public func reset(_ connection: Connection) async throws -> Bool { true }
+}

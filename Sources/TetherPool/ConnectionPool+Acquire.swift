@@ -1,0 +1,53 @@
+extension ConnectionPool {
+    /// Waits for a connection, first come first served.
+    ///
+    /// A task cancelled while waiting leaves the queue and gets `CancellationError`; one cancelled
+    /// just as a connection was handed to it gives the connection back before throwing.
+    func acquire() async throws -> Lease {
+        let now = clock.elapsed()
+        if let lease = state.withLock({ $0.tryAcquireIdle(now: now) }) {
+            delegate?.leaseAcquired(waited: .zero)
+            return lease
+        }
+        let holdsLease = LeaseContext.heldPools.contains(ObjectIdentifier(self))
+        let id = state.withLock { $0.machine.makeID() }
+        let lease = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
+                let effects = state.withLock { state -> [Effect] in
+                    if Task.isCancelled {
+                        return [.resume(continuation, .failure(CancellationError()), waited: nil)]
+                    }
+                    switch state.machine.acquire(waiter: id, currentTaskHoldsLease: holdsLease, now: clock.elapsed()) {
+                    case .leased(let ticket):
+                        return [.resume(continuation, .success(state.lease(ticket)), waited: .zero)]
+                    case .fail(let error):
+                        return [.resume(continuation, .failure(error), waited: nil)]
+                    case .wait(let actions):
+                        state.waiters[id] = continuation
+                        return state.effects(for: actions)
+                    }
+                }
+                perform(effects)
+            }
+        } onCancel: {
+            let continuation = state.withLock { state in
+                state.machine.cancelWaiter(id) ? state.waiters.removeValue(forKey: id) : nil
+            }
+            continuation?.resume(throwing: CancellationError())
+        }
+        if Task.isCancelled {
+            release(lease, .reusable)
+            throw CancellationError()
+        }
+        return lease
+    }
+
+    /// Gives `lease` back.
+    func release(_ lease: Lease, _ disposition: Machine.Disposition) {
+        let now = clock.elapsed()
+        let effects = state.withLock { $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now)) }
+        if !effects.isEmpty {
+            perform(effects)
+        }
+    }
+}

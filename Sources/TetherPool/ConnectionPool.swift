@@ -1,0 +1,180 @@
+import Synchronization
+
+/// A pool of connections made by a ``ConnectionFactory``, hot-swappable between targets.
+///
+/// Callers borrow a connection with ``withConnection(idempotent:isolation:_:)``. Every connection
+/// carries the generation in which its creation started; ``swap(to:)`` and ``reconnect()`` start
+/// a new generation, move new callers to it and drain the old one.
+///
+/// The pool's timers, connection attempts and closes run inside ``run()``, which must be running
+/// for the pool to work:
+///
+/// ```swift
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { await pool.run() }
+///     let rows = try await pool.withConnection { connection in try await connection.query("...") }
+///     await pool.shutdown()
+/// }
+/// ```
+public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
+    typealias Machine = PoolStateMachine
+
+    /// A connection lent to a caller, with the machine's record of the loan.
+    struct Lease: Sendable {
+        let ticket: Machine.Lease
+        let connection: Factory.Connection
+
+        var generation: Int { ticket.generation }
+        var needsValidation: Bool { ticket.needsValidation }
+    }
+
+    /// The factory that makes, checks and closes connections.
+    public let factory: Factory
+
+    /// The configuration the pool was made with.
+    public let configuration: PoolConfiguration
+
+    let delegate: (any ConnectionPoolDelegate)?
+    let clock: PoolClock
+    let state: Mutex<State>
+    let operations = Atomic<Int>(0)
+    let jobs = JobQueue<Job>()
+
+    /// Makes a pool; no connection is made before ``run()`` starts or a caller asks.
+    ///
+    /// - Parameters:
+    ///   - factory: Makes, checks and closes the connections.
+    ///   - target: What the first generation connects to.
+    ///   - configuration: Sizes, timeouts and drains.
+    ///   - clock: The clock for every timeout. Defaults to a `ContinuousClock`.
+    ///   - delegate: Receives events for logs and metrics.
+    /// - Throws: ``ConnectionPoolError`` (``ConnectionPoolError/Code/invalidConfiguration``)
+    ///   naming the configuration value out of range.
+    public init<C: Clock>(
+        factory: Factory, target: Factory.Target, configuration: PoolConfiguration = PoolConfiguration(),
+        clock: C, delegate: (any ConnectionPoolDelegate)? = nil
+    ) throws where C.Duration == Duration {
+        try configuration.validate()
+        self.factory = factory
+        self.configuration = configuration
+        self.delegate = delegate
+        self.clock = PoolClock(clock)
+        self.state = Mutex(State(machine: Machine(configuration: configuration), targets: [1: target]))
+    }
+
+    /// Makes a pool timed by a `ContinuousClock`.
+    public convenience init(
+        factory: Factory, target: Factory.Target, configuration: PoolConfiguration = PoolConfiguration(),
+        delegate: (any ConnectionPoolDelegate)? = nil
+    ) throws {
+        try self.init(
+            factory: factory, target: target, configuration: configuration, clock: ContinuousClock(),
+            delegate: delegate)
+    }
+
+    /// Operations running inside ``withConnection(idempotent:isolation:_:)`` right now, across all
+    /// generations; an atomic read without a lock.
+    public var activeOperations: Int {
+        operations.load(ordering: .relaxed)
+    }
+
+    /// Operations of `generation` running right now; zero for a generation that is gone.
+    public func activeOperations(inGeneration generation: Int) -> Int {
+        state.withLock { $0.generationOperations[generation] }?.value.load(ordering: .relaxed) ?? 0
+    }
+
+    /// Idle, leased, creating and waiting counts and the current generation.
+    public var gauges: PoolGauges {
+        state.withLock { $0.machine.gauges }
+    }
+
+    /// Totals since the pool started, with the wait-time distribution.
+    public var counters: PoolCounters {
+        state.withLock { $0.machine.counters }
+    }
+
+    /// Moves the pool to `target`: makes the new generation's minimum connections, sends new
+    /// callers and waiters to it, then drains the old generation within
+    /// ``PoolConfiguration/swapDrainTimeout``. No caller fails because of a swap.
+    ///
+    /// A swap requested while another is preparing replaces it: the newest target wins, and the
+    /// earlier call returns a report marked ``SwapReport/superseded``.
+    public func swap(to target: Factory.Target) async -> SwapReport {
+        await requestSwap(to: target, kind: .swap)
+    }
+
+    /// Replaces every connection with a new generation to the newest target after the old
+    /// connections were lost; drains within ``PoolConfiguration/reconnectDrainTimeout``.
+    public func reconnect() async -> SwapReport {
+        await requestSwap(to: nil, kind: .reconnect)
+    }
+
+    /// Stops lending: waiters fail with ``ConnectionPoolError/Code/shutdown``, idle connections
+    /// close, leased ones close when returned or when the reconnect drain timeout passes. Returns
+    /// once every connection is closed and ``run()`` has returned.
+    public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let effects = state.withLock { state -> [Effect]? in
+                if state.runFinished {
+                    return nil
+                }
+                state.shutdownWaiters.append(continuation)
+                return state.effects(for: state.machine.shutdown(now: clock.elapsed()))
+            }
+            guard let effects else {
+                continuation.resume()
+                return
+            }
+            perform(effects)
+        }
+    }
+
+    private func requestSwap(to target: Factory.Target?, kind: SwapKind) async -> SwapReport {
+        let report = await withCheckedContinuation { (continuation: CheckedContinuation<SwapReport, Never>) in
+            let effects = state.withLock { state in
+                let id = state.machine.makeID()
+                state.swapWaiters[id] = continuation
+                return state.requestSwap(id: id, to: target, kind: kind, now: clock.elapsed())
+            }
+            perform(effects)
+        }
+        return report
+    }
+}
+
+/// A clock of any type, read as the time since the pool started.
+struct PoolClock: Clock {
+    /// A point in time, as the time since the pool started.
+    struct Instant: InstantProtocol {
+        var offset: Duration
+
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    private let read: @Sendable () -> Duration
+    private let sleepUntil: @Sendable (_ offset: Duration) async throws -> Void
+    let minimumResolution: Duration
+
+    init<C: Clock>(_ clock: C) where C.Duration == Duration {
+        let origin = clock.now
+        read = { origin.duration(to: clock.now) }
+        sleepUntil = { try await clock.sleep(until: origin.advanced(by: $0), tolerance: nil) }
+        minimumResolution = clock.minimumResolution
+    }
+
+    var now: Instant { Instant(offset: read()) }
+
+    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        try await sleepUntil(deadline.offset)
+    }
+
+    /// The time since the pool started, as the state machine counts it.
+    func elapsed() -> Duration { read() }
+
+    /// Sleeps until `offset` after the pool started.
+    func sleep(_ offset: Duration) async throws {
+        try await sleepUntil(offset)
+    }
+}

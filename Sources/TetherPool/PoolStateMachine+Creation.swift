@@ -1,0 +1,139 @@
+extension PoolStateMachine {
+    /// Starts creations of the current generation for waiters no running creation will serve.
+    mutating func startDemandCreations() -> [Action] {
+        guard lifecycle == .running, let generation = generations[current] else {
+            return []
+        }
+        let capacity = configuration.maximumConnections - generation.open - generation.creating
+        let wanted = min(waiters.count - generation.creating, capacity)
+        return wanted > 0 ? (0..<wanted).map { _ in startCreation(current, purpose: .demand) } : []
+    }
+
+    /// Starts creations until the current generation holds ``PoolConfiguration/minimumConnections``.
+    mutating func startMinimumCreations() -> [Action] {
+        guard lifecycle == .running, !credentialsRefused, let generation = generations[current] else {
+            return []
+        }
+        let wanted = configuration.minimumConnections - generation.open - generation.creating
+        return wanted > 0 ? (0..<wanted).map { _ in startCreation(current, purpose: .demand) } : []
+    }
+
+    mutating func startCreation(_ generation: Int, purpose: Purpose) -> Action {
+        guard generations[generation] != nil else {
+            impossible("startCreation", "unknown generation \(generation)")
+        }
+        let id = makeID()
+        creations[id] = Creation(generation: generation, purpose: purpose)
+        generations[generation]?.creating += 1
+        return .create(creation: id, generation: generation)
+    }
+
+    /// A creation produced connection `slotID` (an identifier from ``makeID()``).
+    /// `lifetimeFactor` in 0..<1 picks the jitter.
+    mutating func connectionCreated(
+        creation id: Int, connection slotID: Int, now: Duration, lifetimeFactor: Double
+    ) -> [Action] {
+        guard let creation = creations.removeValue(forKey: id) else {
+            impossible("connectionCreated", "unknown creation \(id)")
+        }
+        counters.created += 1
+        generations[creation.generation]?.creating -= 1
+        let lifetime = configuration.maximumLifetime.map { $0 * (1 - lifetimeFactor * configuration.lifetimeJitter) }
+        var slot = Slot(
+            id: slotID, generation: creation.generation,
+            retireAt: lifetime.map { now + $0 }, state: .idle, lastUsed: now)
+        guard lifecycle == .running, let generation = generations[creation.generation],
+            generation.phase != .draining
+        else {
+            counters.closed[.lateArrival, default: 0] += 1
+            return [.close(id: slotID, generation: creation.generation, reason: .lateArrival)]
+        }
+        generations[creation.generation]?.open += 1
+        if case .preparing(let swap) = generation.phase {
+            slot.state = .prepared
+            slots[slotID] = slot
+            return generation.creating == 0 ? promote(swap: swap, now: now) : []
+        }
+        slots[slotID] = slot
+        lastFailure = nil
+        credentialsRefused = false
+        var actions = serve(slotID, now: now)
+        if case .replacement(let old) = creation.purpose {
+            actions += retireSlot(old)
+        }
+        return actions
+    }
+
+    /// One attempt of creation `id` failed; `retry` says whether the creation is still wanted.
+    ///
+    /// While the current generation has no open connection, every waiter fails with the cause.
+    mutating func creationAttemptFailed(
+        creation id: Int, error: any Error, kind: ConnectionFailureKind, now: Duration
+    ) -> (actions: [Action], retry: Bool) {
+        guard var creation = creations[id] else {
+            impossible("creationAttemptFailed", "unknown creation \(id)")
+        }
+        counters.failedAttempts += 1
+        var actions: [Action] = []
+        if case .preparing(let swap) = generations[creation.generation]?.phase {
+            creation.purpose = .demand
+            creations[id] = creation
+            actions += promote(swap: swap, now: now)
+        }
+        if creation.generation == current {
+            lastFailure = error
+            credentialsRefused = kind == .authentication
+            if generations[current]?.open == 0 {
+                actions += waiters.removeAll().map { waiter in
+                    counters.connectFailures += 1
+                    return .failWaiter(waiter.id, ConnectionPoolError(.connectFailed, underlying: error))
+                }
+            }
+        }
+        let retry = kind != .authentication && isWanted(creation)
+        if !retry {
+            abandonCreation(id)
+        }
+        return (actions, retry)
+    }
+
+    /// Creation `id` gave up (its retry policy is spent, or it was cancelled).
+    mutating func creationAbandoned(_ id: Int) {
+        if creations[id] != nil {
+            abandonCreation(id)
+        }
+    }
+
+    private mutating func abandonCreation(_ id: Int) {
+        guard let creation = creations.removeValue(forKey: id) else {
+            impossible("abandonCreation", "unknown creation \(id)")
+        }
+        generations[creation.generation]?.creating -= 1
+        if case .replacement(let old) = creation.purpose {
+            slots[old]?.replacementRequested = false
+        }
+    }
+
+    private func isWanted(_ creation: Creation) -> Bool {
+        guard lifecycle == .running, creation.generation == current, let generation = generations[current] else {
+            return false
+        }
+        if case .replacement(let old) = creation.purpose {
+            return slots[old] != nil
+        }
+        let others = generation.creating - 1
+        return waiters.count > others || generation.open + others < configuration.minimumConnections
+    }
+
+    /// Closes `id` now if idle, or when its lease comes back.
+    private mutating func retireSlot(_ id: Int) -> [Action] {
+        guard let slot = slots[id] else {
+            return []
+        }
+        if slot.state == .idle {
+            return [closeSlot(id, reason: .lifetime)]
+        }
+        slots[id]?.closeOnRelease = true
+        return []
+    }
+}

@@ -1,0 +1,158 @@
+extension PoolStateMachine {
+    enum AcquireAction {
+        case leased(Lease)
+        case wait([Action])
+        case fail(ConnectionPoolError)
+    }
+
+    /// The fast path: an idle connection when nobody is waiting, without queueing otherwise.
+    mutating func tryAcquireIdle(now: Duration) -> Lease? {
+        guard lifecycle == .running, waiters.isEmpty, let slotID = idle.popLast() else {
+            return nil
+        }
+        return lease(slotID, now: now)
+    }
+
+    /// A caller asks for a connection; it gets an idle one at once only when nobody is ahead.
+    mutating func acquire(waiter id: Int, currentTaskHoldsLease: Bool, now: Duration) -> AcquireAction {
+        guard lifecycle == .running else {
+            return .fail(ConnectionPoolError(.shutdown))
+        }
+        if waiters.isEmpty, let slotID = idle.popLast() {
+            return .leased(lease(slotID, now: now))
+        }
+        let timeout = isUnavailable ? min(configuration.acquireTimeout, configuration.connectTimeout)
+            : configuration.acquireTimeout
+        let deadline = now + timeout
+        waiters.append(.init(id: id, deadline: deadline, enqueuedAt: now, currentTaskHoldsLease: currentTaskHoldsLease))
+        var actions = startDemandCreations()
+        if armedWaiterTimer.map({ deadline < $0 }) ?? true {
+            armedWaiterTimer = deadline
+            actions.append(.armWaiterTimer(at: deadline))
+        }
+        return .wait(actions)
+    }
+
+    enum Disposition: Equatable {
+        case reusable
+        case discard(CloseReason)
+    }
+
+    /// A caller gives its lease back.
+    mutating func release(_ lease: Lease, _ disposition: Disposition, now: Duration) -> [Action] {
+        guard var slot = slots[lease.connectionID] else {
+            impossible("release", "unknown connection \(lease.connectionID)")
+        }
+        leasedTotal -= 1
+        if slot.state == .forced {
+            slots[slot.id] = nil
+            return []
+        }
+        guard slot.state == .leased, var generation = generations[slot.generation] else {
+            impossible("release", "connection \(slot.id) is \(slot.state)")
+        }
+        generation.leased -= 1
+        if generation.phase == .draining {
+            generation.drained += 1
+        }
+        generations[slot.generation] = generation
+        if disposition == .reusable, generation.phase == .current, lifecycle == .running, !slot.closeOnRelease {
+            slot.state = .idle
+            slot.lastUsed = now
+            slots[slot.id] = slot
+            return serve(slot.id, now: now)
+        }
+        var actions: [Action]
+        switch disposition {
+        case .discard(let reason):
+            actions = [closeSlot(slot.id, reason: reason)]
+            if reason == .broken {
+                counters.evictions += 1
+                markIdleSuspect(generation: slot.generation)
+            }
+        case .reusable:
+            let reason = generation.phase == .current ? CloseReason.lifetime : generation.closeReason
+            actions = [closeSlot(slot.id, reason: reason)]
+        }
+        if generation.phase == .draining, generation.leased == 0 {
+            actions += finishGeneration(slot.generation, now: now)
+        } else if generation.phase == .current {
+            actions += startDemandCreations()
+        }
+        return actions
+    }
+
+    /// A waiting caller was cancelled; `true` when it was still waiting and must be resumed.
+    mutating func cancelWaiter(_ id: Int) -> Bool {
+        waiters.remove(id) != nil
+    }
+
+    /// The waiter timer armed for `deadline` fired: expires everyone due and rearms.
+    mutating func waiterTimerFired(armedFor deadline: Duration, now: Duration) -> [Action] {
+        if armedWaiterTimer == deadline {
+            armedWaiterTimer = nil
+        }
+        var actions: [Action] = waiters.removeExpired(at: now).map { waiter in
+            counters.acquireTimeouts += 1
+            return .failWaiter(waiter.id, timeoutError(holdsLease: waiter.currentTaskHoldsLease))
+        }
+        if let next = waiters.earliestDeadline, armedWaiterTimer.map({ next < $0 }) ?? true {
+            armedWaiterTimer = next
+            actions.append(.armWaiterTimer(at: next))
+        }
+        return actions
+    }
+
+    /// Lends idle or fresh connection `slotID` to the first waiter, or keeps it idle.
+    mutating func serve(_ slotID: Int, now: Duration) -> [Action] {
+        guard let waiter = waiters.popFirst() else {
+            idle.append(slotID)
+            return []
+        }
+        let waited = now - waiter.enqueuedAt
+        counters.recordWait(waited)
+        return [.handOff(waiter: waiter.id, lease(slotID, now: now), waited: waited)]
+    }
+
+    private mutating func lease(_ slotID: Int, now: Duration) -> Lease {
+        guard var slot = slots[slotID], slot.state == .idle || slot.state == .prepared else {
+            impossible("lease", "connection \(slotID) is not idle")
+        }
+        let idleFor = now - slot.lastUsed
+        let stale = configuration.keepAliveThreshold.map { idleFor > $0 } ?? false
+        let lease = Lease(
+            connectionID: slotID, generation: slot.generation, needsValidation: stale || slot.suspect)
+        slot.state = .leased
+        slot.suspect = false
+        slots[slotID] = slot
+        generations[slot.generation]?.leased += 1
+        leasedTotal += 1
+        return lease
+    }
+
+    private func timeoutError(holdsLease: Bool) -> ConnectionPoolError {
+        if isUnavailable {
+            return ConnectionPoolError(.connectFailed, underlying: lastFailure)
+        }
+        return ConnectionPoolError(.acquireTimeout, currentTaskHoldsLease: holdsLease)
+    }
+
+    private mutating func markIdleSuspect(generation: Int) {
+        for id in idle where slots[id]?.generation == generation {
+            slots[id]?.suspect = true
+        }
+    }
+
+    /// Forgets connection `id` and returns the action that closes it.
+    mutating func closeSlot(_ id: Int, reason: CloseReason) -> Action {
+        guard let slot = slots.removeValue(forKey: id) else {
+            impossible("close", "unknown connection \(id)")
+        }
+        if slot.state == .idle, let index = idle.lastIndex(of: id) {
+            idle.remove(at: index)
+        }
+        generations[slot.generation]?.open -= 1
+        counters.closed[reason, default: 0] += 1
+        return .close(id: id, generation: slot.generation, reason: reason)
+    }
+}

@@ -1,0 +1,39 @@
+extension PoolStateMachine {
+    /// The periodic check: idle timeouts, lifetimes and the minimum.
+    ///
+    /// A connection past its lifetime gets a replacement first and closes when the replacement
+    /// arrives (at once if idle, otherwise when its lease comes back).
+    mutating func maintenanceTick(now: Duration) -> [Action] {
+        guard lifecycle == .running else {
+            return []
+        }
+        // Not yet: idle connections are validated when lent out, not pinged while idle, so a
+        // firewall may still drop a connection that sits idle below the keep-alive threshold.
+        return closeIdleConnections(now: now) + replaceAgedConnections(now: now) + startMinimumCreations()
+    }
+
+    private mutating func closeIdleConnections(now: Duration) -> [Action] {
+        guard let idleTimeout = configuration.idleTimeout, let generation = generations[current] else {
+            return []
+        }
+        var surplus = generation.open - configuration.minimumConnections
+        var actions: [Action] = []
+        for id in idle where surplus > 0 {
+            if let slot = slots[id], now - slot.lastUsed >= idleTimeout {
+                actions.append(closeSlot(id, reason: .idleTimeout))
+                surplus -= 1
+            }
+        }
+        return actions
+    }
+
+    private mutating func replaceAgedConnections(now: Duration) -> [Action] {
+        let aged = slots.values.filter { slot in
+            slot.generation == current && !slot.replacementRequested && (slot.retireAt.map { $0 <= now } ?? false)
+        }
+        return aged.sorted { $0.id < $1.id }.map { slot in
+            slots[slot.id]?.replacementRequested = true
+            return startCreation(current, purpose: .replacement(of: slot.id))
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The TetherRetry module; its types arrive with its issue (see Docs/architecture.md).

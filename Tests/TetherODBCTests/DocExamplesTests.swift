@@ -1,0 +1,53 @@
+import Testing
+import TetherODBC
+
+/// The examples of Docs/odbc.md, kept compiling and passing.
+@Suite("Docs/odbc.md examples")
+struct DocExamplesTests {
+    @Test("the connect string example prints no password and parses back")
+    func connectStringExample() throws {
+        var connectString = ODBCConnectString(
+            driver: "PostgreSQL Unicode", server: "127.0.0.1", port: 5432, database: "tether",
+            user: "tether", password: "s3cr;t}")
+        connectString["sslmode"] = "disable"
+        #expect(
+            "\(connectString)"
+                == "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=5432;Database=tether;UID=tether;PWD=***;sslmode=disable"
+        )
+        let parsed = try ODBCConnectString(parsing: connectString.rendered)
+        #expect(parsed == connectString)
+    }
+
+    @Test("the session and transaction examples run on SQLite", .needsSQLite)
+    func sessionExample() async throws {
+        try await Databases.withSQLite { sqlite in
+            let path = try #require(sqlite["Database"])
+            let connection = try await ODBCConnection.connect(ODBCConnectString(driver: "SQLite3", database: path))
+            let names = try await connection.withSession { session in
+                try session.execute("CREATE TABLE jobs (id INTEGER PRIMARY KEY, name TEXT, due DATE)")
+                try session.execute(
+                    "INSERT INTO jobs (name, due) VALUES (?, ?)",
+                    [.text("report"), .date(ODBCDate(year: 2026, month: 12, day: 4))])
+                return try session.query("SELECT name FROM jobs").map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(names == ["report"])
+            try await connection.withSession { session in
+                try session.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance TEXT)")
+                try session.execute("INSERT INTO accounts VALUES (1, '20.00'), (2, '0.00')")
+            }
+            try await connection.withSession { session in
+                try session.transaction {
+                    try session.execute(
+                        "UPDATE accounts SET balance = balance - ? WHERE id = ?", [.decimal("10.00"), .int(1)])
+                    try session.execute(
+                        "UPDATE accounts SET balance = balance + ? WHERE id = ?", [.decimal("10.00"), .int(2)])
+                }
+            }
+            let balances = try await connection.withSession { session in
+                try session.query("SELECT balance FROM accounts ORDER BY id").map { try $0.decode(Double.self, at: 0) }
+            }
+            await connection.close()
+            #expect(balances == [10, 10])
+        }
+    }
+}

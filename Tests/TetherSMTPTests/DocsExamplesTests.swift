@@ -1,0 +1,66 @@
+import Testing
+import TetherNet
+import TetherTestKit
+
+@testable import TetherSMTP
+
+/// The examples of Docs/smtp.md, compiled and run against a scripted stream.
+@Suite("Docs/smtp.md examples")
+struct DocsExamplesTests {
+    @Test("the message example builds, and the send example reports a queue id")
+    func buildAndSend() async throws {
+        var email = Email(from: try EmailAddress("reports@example.com", displayName: "Reports"), subject: "Grüße")
+        email.to = [try EmailAddress("ada@example.com")]
+        email.bcc = [try EmailAddress("archive@example.com")]
+        email.text = "The nightly run finished."
+        email.html = "<p>The nightly run finished.</p>"
+        email.attachments = [Attachment(filename: "run.csv", contentType: "text/csv", content: Array("a,b\n".utf8))]
+        let message = try OutgoingMessage(email)
+
+        let connector = ScriptedConnector()
+        let password = "example-password"
+        var configuration = SMTPConfiguration(host: "127.0.0.1", port: 587)
+        configuration.credentials = .plain(user: "mailer", password: password)
+        var tls = TLSConfiguration()
+        tls.trustRootsFile = "/etc/tether/smtp-ca.pem"
+        configuration.tls = .required(tls)
+        configuration.timeouts.connect = .seconds(30)
+        configuration.timeouts.endOfData = .seconds(600)
+        let client = SMTPClient(configuration: configuration, connector: connector.connector)
+
+        let sending = Task { try await client.send(message) }
+        let stream = await connector.next()
+        try await Script.greet(stream, extensions: ["STARTTLS", "PIPELINING"])
+        #expect(try await stream.nextLine() == "STARTTLS")
+        stream.send("220 go\r\n")
+        _ = try await stream.nextLine()
+        stream.send(Script.ehloReply(["PIPELINING", "AUTH PLAIN"]))
+        _ = try await stream.nextLine()
+        stream.send("235 ok\r\n")
+        _ = try await Script.acceptMessage(stream, recipients: 2, queueID: "DOC1")
+        let report = try await sending.value
+        #expect(report.queueID == "DOC1")
+
+        let outcome = Task { () -> SMTPError.Kind? in
+            do {
+                _ = try await client.send(message)
+            } catch let error as SMTPError {
+                switch error.kind {
+                case .transient: _ = error.retryAfterHint ?? .seconds(300)
+                case .permanent: _ = (error.replyCode ?? 0, error.enhancedCode?.description ?? "")
+                case .ambiguous: Issue.record("a refused envelope is not ambiguous")
+                default: _ = (error.code, error.phase)
+                }
+                return error.kind
+            }
+            return nil
+        }
+        for _ in 0..<4 { _ = try await stream.nextLine() }
+        stream.send("451 4.3.0 try later\r\n503 no\r\n503 no\r\n503 no\r\n")
+        #expect(try await outcome.value == .transient)
+        let closing = Task { await client.shutdown() }
+        #expect(try await stream.nextLine() == "QUIT")
+        stream.send("221 bye\r\n")
+        await closing.value
+    }
+}
