@@ -1,5 +1,6 @@
 import QueueMailerCore
 import Testing
+import TetherRetry
 
 @Suite("RetryHint")
 struct RetryHintTests {
@@ -98,5 +99,14 @@ struct OutcomeClassifierTests {
             for: claimed(), report: DeliveryReport(verdict: .badMessage, detail: "bad header"))
         #expect(result.outcome == .failed)
         #expect(result.detail.hasPrefix("bad data: "))
+    }
+
+    @Test("the configured retry settings make a TetherRetry policy with growing waits")
+    func policy() throws {
+        let settings = RetrySettings(baseDelay: .seconds(2), multiplier: 2, maximumDelay: .seconds(60), jitter: 0)
+        let policy = try settings.policy(section: "retry")
+        #expect(RetrySettings.delay(after: 1, policy: policy) == .seconds(2))
+        #expect(RetrySettings.delay(after: 3, policy: policy) == .seconds(8))
+        #expect(RetrySettings.delay(after: 30, policy: policy) == .seconds(60))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TetherTestKit
 
 /// A file in a fresh temporary directory, removed when the value goes away.
 final class TemporaryFile {
@@ -32,4 +33,12 @@ enum Samples {
         let text = try String(contentsOfFile: path("requests.jsonl"), encoding: .utf8)
         return text.split(separator: "\n").map(String.init)
     }
+}
+
+/// Whether server-backed suites run: the server is up, or this is CI (where they then fail loudly).
+enum TestServersGate {
+    static let postgres = TestServers.current.shouldRun(.postgres)
+    static let postgresMessage = TestServers.skipMessage(.postgres)
+    static let plainSMTP = TestServers.current.shouldRun(.plainSMTP)
+    static let plainSMTPMessage = TestServers.skipMessage(.plainSMTP)
 }

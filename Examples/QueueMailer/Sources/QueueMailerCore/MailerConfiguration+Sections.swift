@@ -3,7 +3,7 @@ extension DatabaseSettings {
     static func read(_ reader: FieldReader) throws -> DatabaseSettings {
         try reader.rejectSecretField()
         try reader.rejectUnknownKeys([
-            "connect_string", "dialect", "password_file", "pool_size", "login_timeout",
+            "connect_string", "dialect", "schema", "password_file", "pool_size", "login_timeout",
             "swap_drain_timeout", "reconnect_drain_timeout",
         ])
         var settings = DatabaseSettings()
@@ -20,6 +20,15 @@ extension DatabaseSettings {
                 throw reader.error("dialect", "expected one of \(names); found \"\(name)\"")
             }
             settings.dialect = dialect
+        }
+        if let namespace = try reader.string("schema") {
+            guard Schema.isValidNamespace(namespace) else {
+                throw reader.error("schema", "expected a lower-case name of letters, digits and underscores")
+            }
+            guard settings.effectiveDialect == .postgresql else {
+                throw reader.error("schema", "only PostgreSQL keeps the tables in a schema of their own")
+            }
+            settings.namespace = namespace
         }
         settings.poolSize = try reader.int("pool_size", in: 1...256) ?? settings.poolSize
         settings.loginTimeout =

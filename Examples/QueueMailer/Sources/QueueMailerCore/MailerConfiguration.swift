@@ -35,6 +35,8 @@ public struct DatabaseSettings: Sendable {
     public var connectString = "Driver=SQLite3;Database=queue-mailer.db;"
     /// The SQL dialect. Defaults to `nil`: detected from the connect string's driver.
     public var dialect: SQLDialect?
+    /// PostgreSQL only: the schema the tables live in. Defaults to `nil`: the search path.
+    public var namespace: String?
     /// The password, from `QUEUE_MAILER_DATABASE_PASSWORD` or `database.password_file`. Defaults to `nil`.
     public var password: Secret?
     /// Connections in the database pool. Defaults to 4.

@@ -111,7 +111,8 @@ public struct QueueSQL: Sendable {
     public var finishAttempt: String {
         """
         UPDATE \(requests) SET state = ?, run_at = \(dialect.nowPlusMillisecondsParameter),
-            last_error = ?, max_attempts = max_attempts + \(integerParameter), lease_owner = NULL, lease_expires_at = NULL,
+            last_error = ?, max_attempts = max_attempts + \(integerParameter),
+            lease_owner = NULL, lease_expires_at = NULL,
             updated_at = \(dialect.now)
         WHERE id = ? AND attempt = ? AND state = 'running'
         """

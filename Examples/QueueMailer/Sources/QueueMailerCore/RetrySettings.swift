@@ -1,3 +1,5 @@
+import TetherRetry
+
 /// Backoff settings as the configuration file states them; turned into a `ReconnectPolicy` to use.
 ///
 /// The wait before retry n (n = 1, 2, ...) is `min(baseDelay * multiplier^(n-1), maximumDelay)`,
@@ -60,5 +62,30 @@ public struct RetrySettings: Sendable, Equatable {
             throw reader.error("maximum_delay", "must not be shorter than base_delay")
         }
         return settings
+    }
+
+    /// The TetherRetry policy these settings describe; attempts are not limited here (the
+    /// request's `max_attempts` limits sends, and database retries never stop).
+    ///
+    /// - Throws: ``MailerError`` naming `section` when TetherRetry refuses a value.
+    public func policy(section: String) throws -> ReconnectPolicy {
+        do {
+            return try ReconnectPolicy(
+                baseDelay: baseDelay, multiplier: multiplier, maximumDelay: maximumDelay,
+                jitter: .proportional(jitter), maximumRetryAfter: max(maximumHint, .milliseconds(1)))
+        } catch {
+            throw MailerError(.configuration, field: section, "\(error)")
+        }
+    }
+
+    /// The wait after failed attempt `attempt` (1-based) under `policy`, jittered.
+    public static func delay(after attempt: Int, policy: ReconnectPolicy) -> Duration {
+        var backoff = Backoff(policy: policy)
+        var random = SystemRandomNumberGenerator()
+        var delay = backoff.next(using: &random)
+        for _ in 1..<min(max(attempt, 1), 64) {
+            delay = backoff.next(using: &random)
+        }
+        return delay
     }
 }
