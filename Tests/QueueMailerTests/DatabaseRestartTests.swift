@@ -41,6 +41,7 @@ struct DatabaseRestartTests {
         let logs = harness.logs.lines
         #expect(logs.contains { $0.contains("event=database_lost") })
         #expect(logs.contains { $0.contains("event=database_back") })
+        #expect(logs.contains { $0.contains("event=reconnected generation=2") }, "the pool was renewed once back")
         #expect(counts.sent == 30)
         let ids = relay.messages.compactMap(\.messageID)
         #expect(Set(ids).count == 30)

@@ -63,8 +63,11 @@ struct ServiceHarness {
         let service = MailerService(
             queue: store, transport: SMTPTransport(pool: relayPool), settings: queue, classifier: classifier,
             databaseBackoff: { _ in .milliseconds(100) }, logger: logs.logger(),
-            metrics: MailerMetrics(queue: queue.name),
-            clock: ContinuousClock())
+            metrics: MailerMetrics(queue: queue.name), clock: ContinuousClock(),
+            databaseRecovered: { [logs] in
+                let report = await databasePool.reconnect()
+                logs.logger().info("reconnected", ["generation": report.generation])
+            })
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { await databasePool.run() }
             group.addTask { await relayPool.run() }

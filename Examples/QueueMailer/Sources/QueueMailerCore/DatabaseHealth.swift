@@ -33,7 +33,10 @@ public final class DatabaseHealth: Sendable {
     }
 
     /// Records a successful operation; the first after a failure logs "database back".
-    func succeeded() {
+    ///
+    /// - Returns: whether the database just came back.
+    @discardableResult
+    func succeeded() -> Bool {
         let changed = isUp.withLock { up in
             defer { up = true }
             return !up
@@ -42,6 +45,7 @@ public final class DatabaseHealth: Sendable {
             metrics.setGauge("database_up", 1, help: Self.gaugeHelp)
             logger.info("database_back")
         }
+        return changed
     }
 }
 
@@ -55,7 +59,9 @@ extension MailerService {
         while true {
             do {
                 let value = try await operation()
-                health.succeeded()
+                if health.succeeded() {
+                    Task { await self.databaseRecovered() }
+                }
                 return value
             } catch {
                 failures += 1

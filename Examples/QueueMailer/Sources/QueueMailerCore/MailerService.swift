@@ -24,6 +24,7 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     let stopSending = StopSignal()
     let health: DatabaseHealth
     let progress = Mutex(RunCounts())
+    let databaseRecovered: @Sendable () async -> Void
 
     /// Counts of this run, for the progress line and the shutdown summary.
     public struct RunCounts: Sendable, Equatable {
@@ -41,10 +42,12 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     ///
     /// - Parameters:
     ///   - databaseBackoff: the wait before database retry n; retries never stop.
+    ///   - databaseRecovered: called once each time the database answers again after failing
+    ///     (the runner replaces the database pool's connections then).
     public init(
         queue: any MailQueue, transport: any MailTransport, settings: QueueSettings, classifier: OutcomeClassifier,
         databaseBackoff: @escaping @Sendable (Int) -> Duration, logger: MailerLogger, metrics: MailerMetrics,
-        clock: C
+        clock: C, databaseRecovered: @escaping @Sendable () async -> Void = {}
     ) {
         self.queue = queue
         self.transport = transport
@@ -54,6 +57,7 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
+        self.databaseRecovered = databaseRecovered
         self.health = DatabaseHealth(logger: logger, metrics: metrics)
     }
 

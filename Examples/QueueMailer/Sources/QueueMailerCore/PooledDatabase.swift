@@ -21,7 +21,7 @@ public struct PooledDatabase: QueueDatabase {
 /// SQLSTATE decides what a failure means for the connection (TetherODBC's classification):
 /// connection lost evicts it, an unknown commit outcome is never replayed, a refused login
 /// stops creation retrying.
-// Not yet: TetherODBC's own ODBCConnectionFactory had not landed; this small one stands in for it.
+// Not yet: stands in for TetherODBC's ODBCConnectionFactory, which had not landed; two factories to keep in step.
 public struct MailerODBCFactory: ConnectionFactory {
     public typealias Connection = ODBCConnection
     public typealias Target = String

@@ -1,4 +1,5 @@
 /// The SQL the queue speaks differs a little between databases; this says how.
+// Not yet: no Oracle dialect; Oracle users get the DDL in Docs/queue-mailer.md but the mailer cannot run there.
 public enum SQLDialect: String, Sendable, CaseIterable {
     /// PostgreSQL through psqlODBC: several instances may share one database.
     case postgresql

@@ -55,7 +55,8 @@ final class ServiceRunner: Sendable {
         -> MailerService<ContinuousClock>.RunCounts
     {
         let onTerminal = isatty(STDERR_FILENO) == 1 && untilEmpty
-        let service = try makeService(store: store, relayPool: pools.relay, quiet: onTerminal)
+        let service = try makeService(
+            store: store, relayPool: pools.relay, databasePool: pools.database, quiet: onTerminal)
         let signals = SignalHandlers(
             logger: logger, onStop: { service.beginShutdown() }, onReload: { await self.reload(pools) })
         defer { signals.cancel() }
@@ -78,7 +79,8 @@ final class ServiceRunner: Sendable {
     }
 
     private func makeService(
-        store: QueueStore, relayPool: ConnectionPool<SMTPSessionFactory>, quiet: Bool
+        store: QueueStore, relayPool: ConnectionPool<SMTPSessionFactory>,
+        databasePool: ConnectionPool<MailerODBCFactory>, quiet: Bool
     ) throws -> MailerService<ContinuousClock> {
         let sendPolicy = try configuration.retry.policy(section: "retry")
         let databasePolicy = try configuration.databaseRetry.policy(section: "database_retry")
@@ -95,7 +97,12 @@ final class ServiceRunner: Sendable {
         return MailerService(
             queue: store, transport: SMTPTransport(pool: relayPool), settings: configuration.queue,
             classifier: classifier, databaseBackoff: { RetrySettings.delay(after: $0, policy: databasePolicy) },
-            logger: serviceLogger, metrics: metrics, clock: ContinuousClock())
+            logger: serviceLogger, metrics: metrics, clock: ContinuousClock(),
+            databaseRecovered: { [logger] in
+                // The database came back, maybe after a failover: replace every connection.
+                let report = await databasePool.reconnect()
+                logger.info("reconnected", Self.fields("database", report))
+            })
     }
 
     /// SIGHUP: re-reads the configuration and swaps both pools to it without dropping work.
