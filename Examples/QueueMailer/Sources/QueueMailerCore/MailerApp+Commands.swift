@@ -55,17 +55,26 @@ extension MailerApp {
         return refused == 0 ? 0 : 65
     }
 
+    /// Prints the queue's figures; when the database cannot be reached, says so and still prints
+    /// the running instance's metrics (where `queue_mailer_database_up 0` shows it degraded).
     static func status(_ configuration: MailerConfiguration) async throws -> Int32 {
-        let store = try await store(configuration)
-        try await store.requireCurrentSchema()
-        let status = try await store.status()
-        print(StatusReport.table(status, queue: configuration.queue.name))
-        print(StatusReport.metrics(status, queue: configuration.queue.name), terminator: "")
+        let code: Int32
+        do {
+            let store = try await store(configuration)
+            try await store.requireCurrentSchema()
+            let status = try await store.status()
+            print(StatusReport.table(status, queue: configuration.queue.name))
+            print(StatusReport.metrics(status, queue: configuration.queue.name), terminator: "")
+            code = 0
+        } catch let error as MailerError where error.kind == .database {
+            print("database: unreachable (\(error.reason))")
+            code = 69
+        }
         if let file = configuration.metrics.textfile, let data = FileManager.default.contents(atPath: file) {
             print("# metrics of the last running instance, from \(file)")
             print(String(decoding: data, as: UTF8.self), terminator: "")
         }
-        return 0
+        return code
     }
 
     static func requeue(_ options: MailerCommand.RequeueOptions, _ configuration: MailerConfiguration) async throws
