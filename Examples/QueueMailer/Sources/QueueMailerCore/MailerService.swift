@@ -22,6 +22,8 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     let shutdown = StopSignal()
     /// Fired when sends in flight must be cancelled.
     let stopSending = StopSignal()
+    /// Running, draining, forcing or stopped; the signals above are its actions.
+    let lifecycle = Mutex(LifecycleStateMachine())
     let health: DatabaseHealth
     let progress = Mutex(RunCounts())
     let databaseRecovered: @Sendable () async -> Void
@@ -66,13 +68,20 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
 
     /// Stops claiming and starts the shutdown clock; a second call cancels sends in flight at once.
     public func beginShutdown() {
-        if shutdown.isFired {
-            logger.warning("shutdown_forced", ["reason": "second signal"])
+        perform(lifecycle.withLock { $0.shutdownRequested() }, reason: "signal")
+    }
+
+    private func perform(_ action: LifecycleStateMachine.Action, reason: String) {
+        switch action {
+        case .none:
+            break
+        case .stopClaiming:
+            logger.info("shutdown_started", ["timeout": DurationText.format(settings.shutdownTimeout)])
+            shutdown.fire()
+        case .cancelSends:
+            logger.warning("shutdown_forced", ["reason": reason, "cancelling": "sends in flight"])
             stopSending.fire()
-            return
         }
-        logger.info("shutdown_started", ["timeout": DurationText.format(settings.shutdownTimeout)])
-        shutdown.fire()
     }
 
     /// Works the queue until it is empty (`untilEmpty`) or until shut down; returns the counts.
@@ -88,6 +97,7 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
             }
             group.addTask {
                 await self.work(from: requests, into: results)
+                self.lifecycle.withLock { $0.workersFinished() }
                 results.close()
                 workersDone.fire()
             }
@@ -108,8 +118,7 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
         }
         guard !workersDone.isFired else { return }
         if await !workersDone.sleep(for: settings.shutdownTimeout, clock: clock) {
-            logger.warning("shutdown_timeout", ["cancelling": "sends in flight"])
-            stopSending.fire()
+            perform(lifecycle.withLock { $0.shutdownTimeoutFired() }, reason: "shutdown timeout")
         }
     }
 }

@@ -15,13 +15,14 @@ public struct PooledDatabase: QueueDatabase {
     }
 }
 
+// Not yet: stands in for TetherODBC's ODBCConnectionFactory, which had not landed; two factories to keep in step.
+
 /// Makes the ODBC connections of the mailer's database pool; the target is the connect string
 /// with the password, which is never logged.
 ///
 /// SQLSTATE decides what a failure means for the connection (TetherODBC's classification):
 /// connection lost evicts it, an unknown commit outcome is never replayed, a refused login
 /// stops creation retrying.
-// Not yet: stands in for TetherODBC's ODBCConnectionFactory, which had not landed; two factories to keep in step.
 public struct MailerODBCFactory: ConnectionFactory {
     public typealias Connection = ODBCConnection
     public typealias Target = String

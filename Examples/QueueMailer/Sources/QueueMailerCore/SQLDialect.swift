@@ -1,5 +1,6 @@
-/// The SQL the queue speaks differs a little between databases; this says how.
 // Not yet: no Oracle dialect; Oracle users get the DDL in Docs/queue-mailer.md but the mailer cannot run there.
+
+/// The SQL the queue speaks differs a little between databases; this says how.
 public enum SQLDialect: String, Sendable, CaseIterable {
     /// PostgreSQL through psqlODBC: several instances may share one database.
     case postgresql
