@@ -11,7 +11,8 @@ setvbuf(stdout, nil, _IOLBF, 0)
 
 /// One JSON line.
 func report(_ name: String, _ unit: String, _ value: Double, target: Double? = nil) {
-    var line = "{\"suite\":\"pool\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\((value * 1000).rounded() / 1000)"
+    let rounded = (value * 1000).rounded() / 1000
+    var line = "{\"suite\":\"pool\",\"case\":\"\(name)\",\"unit\":\"\(unit)\",\"ours\":\(rounded)"
     if let target {
         line += ",\"target\":\(target)"
     }
@@ -57,7 +58,8 @@ func measureUncontended() async throws {
         for _ in 0..<rounds {
             try await pool.withConnection { _ in }
         }
-        report("acquire-release-uncontended", "ns", nanoseconds(ContinuousClock.now - start) / Double(rounds), target: 1000)
+        let perRound = nanoseconds(ContinuousClock.now - start) / Double(rounds)
+        report("acquire-release-uncontended", "ns", perRound, target: 1000)
     }
 }
 

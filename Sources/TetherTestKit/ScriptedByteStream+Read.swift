@@ -3,15 +3,20 @@ import TetherNet
 
 extension ScriptedByteStream {
     public func read(maximumCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        let number = nextWaitNumber()
         let timer = Task { [weak self] in
             try await Self.sleep(until: deadline)
-            self?.expire(Failure(description: "read deadline passed"))
+            self?.expire(Failure(description: "read deadline passed"), ifWaiting: number)
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let result = state.withLock { state -> Result<[UInt8], any Error>? in
                     if state.closed { return .failure(Failure(description: "read on a closed stream")) }
+                    if ContinuousClock.now >= deadline {
+                        state.closed = true
+                        return .failure(Failure(description: "read deadline passed"))
+                    }
                     if !state.inbound.isEmpty {
                         let count = min(maximumCount, state.inbound.count)
                         defer { state.inbound.removeFirst(count) }
@@ -44,9 +49,10 @@ extension ScriptedByteStream {
             }
             return
         }
+        let number = nextWaitNumber()
         let timer = Task { [weak self] in
             try await Self.sleep(until: deadline)
-            self?.expire(Failure(description: "TLS handshake deadline passed"))
+            self?.expire(Failure(description: "TLS handshake deadline passed"), ifWaiting: number)
         }
         defer { timer.cancel() }
         try await withTaskCancellationHandler {
@@ -71,12 +77,30 @@ extension ScriptedByteStream {
     }
 
     /// Ends the pending operation with `error` and closes, as a deadline or cancellation does.
-    func expire(_ error: any Error) {
-        let (reader, tls) = state.withLock { state in
+    func nextWaitNumber() -> Int {
+        state.withLock { state in
+            state.waitNumber += 1
+            return state.waitNumber
+        }
+    }
+
+    typealias PendingWaits = (
+        reader: CheckedContinuation<[UInt8], any Error>?, tls: CheckedContinuation<Void, any Error>?
+    )
+
+    /// Fails the pending wait and closes the stream. With `number`, only while the wait so
+    /// numbered is still pending: a deadline timer that fires just after its read completed
+    /// must not close the stream under the next command.
+    func expire(_ error: any Error, ifWaiting number: Int? = nil) {
+        let pending = state.withLock { state -> PendingWaits? in
+            if let number, state.waitNumber != number || (state.reader == nil && state.tlsWaiter == nil) {
+                return nil
+            }
             state.closed = true
             defer { (state.reader, state.tlsWaiter) = (nil, nil) }
             return (state.reader, state.tlsWaiter)
         }
+        guard let (reader, tls) = pending else { return }
         reader?.resume(throwing: error)
         tls?.resume(throwing: error)
         close()

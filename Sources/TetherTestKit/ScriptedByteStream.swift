@@ -36,6 +36,8 @@ public final class ScriptedByteStream: ByteStream {
         var writeCount = 0
         var reader: CheckedContinuation<[UInt8], any Error>?
         var readerMaximum = 0
+        /// Numbers each read and handshake, so a deadline timer acts only on the wait it guards.
+        var waitNumber = 0
         var lineWaiter: CheckedContinuation<Void, Never>?
         var tlsUpgrades = 0
         var tlsWaiter: CheckedContinuation<Void, any Error>?
