@@ -86,6 +86,11 @@ struct StoredMessage: Decodable {
 
     /// Every stored message in `directory`, by Message-ID (without angle brackets).
     static func all(in directory: String) throws -> [String: StoredMessage] {
+        Dictionary(try list(in: directory).map { ($0.messageID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Every stored message in `directory`, in the order they arrived.
+    static func list(in directory: String) throws -> [StoredMessage] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-c", parser, directory]
@@ -96,8 +101,7 @@ struct StoredMessage: Decodable {
         process.waitUntilExit()
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let messages = try decoder.decode([StoredMessage].self, from: data)
-        return Dictionary(messages.map { ($0.messageID, $0) }, uniquingKeysWith: { first, _ in first })
+        return try decoder.decode([StoredMessage].self, from: data)
     }
 
     private static let parser = #"""
