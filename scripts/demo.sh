@@ -63,10 +63,18 @@ echo "== queue-mailer status"
 "$mailer" status
 
 echo "== delivered messages (aiosmtpd store: $root/$demo/mail)"
-for message in "$demo"/mail/*.eml; do
-    [[ -e "$message" ]] || { echo "   none"; break; }
-    envelope="${message%.eml}.json"
-    subject="$(grep -m1 -i '^Subject:' "$message" | tr -d '\r' || true)"
-    printf '   %s  %s  %s\n' "$(basename "$message")" "$(tr -d '\n' <"$envelope")" "$subject"
-done
+"$python" - "$demo/mail" <<'PY'
+import email, email.policy, glob, json, os, sys
+paths = sorted(glob.glob(os.path.join(sys.argv[1], "*.eml")))
+for path in paths:
+    with open(path, "rb") as handle:
+        message = email.message_from_binary_file(handle, policy=email.policy.default)
+    with open(path[:-4] + ".json") as handle:
+        envelope = json.load(handle)
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    print("   %s  %s" % (os.path.basename(path), message["Subject"]))
+    print("              from %s to %s%s" % (envelope["from"], ", ".join(envelope["to"]),
+          ("; attached: " + ", ".join(attachments)) if attachments else ""))
+print("   %d messages" % len(paths) if paths else "   none")
+PY
 echo "== done: the queue is $root/$demo/queue.db, metrics in $root/$demo/queue-mailer.prom"

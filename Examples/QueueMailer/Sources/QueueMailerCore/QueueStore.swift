@@ -51,7 +51,11 @@ public final class QueueStore: MailQueue {
                 }
             }
         }
-        return try rows.map(Self.claimed)
+        // Hand them to the workers highest priority first, as they were chosen.
+        let priority = { (claimed: ClaimedRequest) in (try? claimed.request.get().priority) ?? 0 }
+        return try rows.map(Self.claimed).sorted {
+            priority($0) != priority($1) ? priority($0) > priority($1) : $0.id < $1.id
+        }
     }
 
     public func heartbeat() async throws -> Int {
