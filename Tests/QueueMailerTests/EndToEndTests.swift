@@ -4,63 +4,68 @@ import Testing
 import TetherSMTP
 import TetherTestKit
 
-/// The samples through the real aiosmtpd (TETHER_SMTP_PLAIN_*): what it stored must match the
-/// requests in envelope, headers, bodies and attachments.
-@Suite(
-    "End to end with aiosmtpd",
-    .enabled(if: TestServersGate.plainSMTP, Comment(rawValue: TestServersGate.plainSMTPMessage)))
-struct EndToEndTests {
-    @Test("the stored messages match the sample requests", arguments: [SQLDialect.sqlite])
-    func samplesArriveIntact(dialect: SQLDialect) async throws {
-        let servers = TestServers.current
-        let store = try servers.value("TETHER_SMTP_PLAIN_STORE")
-        try await withFixture(dialect) { fixture in
-            let requests = try Samples.requestLines().filter { !$0.contains("bad-address") }
-                .map { try SendRequest.parse(line: $0) }
-            _ = try await fixture.store().enqueue(requests, defaultMaxAttempts: 3)
-            var harness = ServiceHarness()
-            harness.relay.host = try servers.value("TETHER_SMTP_PLAIN_HOST")
-            harness.relay.port = try servers.port("TETHER_SMTP_PLAIN_PORT")
-            harness.relay.endOfDataTimeout = .seconds(10)
-            let counts = try await harness.run(fixture, connector: .tcp)
-            #expect(counts.sent == requests.count - 1)
-            #expect(counts.failed == 1, "the recipient containing 'rejected' gets 550")
-            let ids = try await fixture.rows("SELECT idempotency_key, message_id FROM \(fixture.schema.requestTable)")
-            let stored = try StoredMessage.all(in: store)
-            for request in requests where !request.recipients.contains(where: { $0.address.contains("rejected") }) {
-                let messageID = try #require(ids.first { $0[0] == request.idempotencyKey }?[1] ?? nil)
-                let message = try #require(stored[messageID], "no stored message for \(request.idempotencyKey)")
-                try compare(message, request)
+extension MailerIntegration {
+    /// The samples through the real aiosmtpd (TETHER_SMTP_PLAIN_*): what it stored must match the
+    /// requests in envelope, headers, bodies and attachments.
+    @Suite(
+        "End to end with aiosmtpd",
+        .enabled(if: TestServersGate.plainSMTP, Comment(rawValue: TestServersGate.plainSMTPMessage)))
+    struct EndToEndTests {
+        @Test("the stored messages match the sample requests", arguments: [SQLDialect.sqlite])
+        func samplesArriveIntact(dialect: SQLDialect) async throws {
+            let servers = TestServers.current
+            let store = try servers.value("TETHER_SMTP_PLAIN_STORE")
+            try await withFixture(dialect) { fixture in
+                let requests = try Samples.requestLines().filter { !$0.contains("bad-address") }
+                    .map { try SendRequest.parse(line: $0) }
+                _ = try await fixture.store().enqueue(requests, defaultMaxAttempts: 3)
+                var harness = ServiceHarness()
+                harness.relay.host = try servers.value("TETHER_SMTP_PLAIN_HOST")
+                harness.relay.port = try servers.port("TETHER_SMTP_PLAIN_PORT")
+                harness.relay.endOfDataTimeout = .seconds(10)
+                let counts = try await harness.run(fixture, connector: .tcp)
+                #expect(counts.sent == requests.count - 1)
+                #expect(counts.failed == 1, "the recipient containing 'rejected' gets 550")
+                let ids = try await fixture.rows(
+                    "SELECT idempotency_key, message_id FROM \(fixture.schema.requestTable)")
+                let stored = try StoredMessage.all(in: store)
+                for request in requests where !request.recipients.contains(where: { $0.address.contains("rejected") }) {
+                    let messageID = try #require(ids.first { $0[0] == request.idempotencyKey }?[1] ?? nil)
+                    let message = try #require(stored[messageID], "no stored message for \(request.idempotencyKey)")
+                    try compare(message, request)
+                }
+                try await expectQueueSettled(fixture)
             }
-            try await expectQueueSettled(fixture)
         }
-    }
 
-    private func compare(_ message: StoredMessage, _ request: SendRequest) throws {
-        let key = request.idempotencyKey
-        #expect(message.envelopeFrom == request.from.address, "\(key)")
-        #expect(Set(message.envelopeTo) == Set(request.recipients.map(\.address)), "\(key)")
-        guard request.raw == nil else {
-            #expect(message.subject == "Nightly status: all green")
-            return
+        private func compare(_ message: StoredMessage, _ request: SendRequest) throws {
+            let key = request.idempotencyKey
+            #expect(message.envelopeFrom == request.from.address, "\(key)")
+            #expect(Set(message.envelopeTo) == Set(request.recipients.map(\.address)), "\(key)")
+            guard request.raw == nil else {
+                #expect(message.subject == "Nightly status: all green")
+                return
+            }
+            #expect(message.subject == (request.subject ?? ""), "\(key)")
+            #expect(message.from.contains(request.from.address), "\(key)")
+            if let name = request.from.name { #expect(message.from.contains(name), "\(key): \(message.from)") }
+            #expect(message.bcc.isEmpty, "\(key): Bcc must not be in the message")
+            for (name, value) in request.headers {
+                #expect(message.headers[name.lowercased()] == value, "\(key) \(name)")
+            }
+            #expect(normalized(message.text) == normalized(request.text), "\(key) text")
+            #expect(normalized(message.html) == normalized(request.html), "\(key) html")
+            #expect(message.attachments.count == request.attachments.count, "\(key)")
+            for attachment in request.attachments {
+                let arrived = message.attachments.first { $0.filename == attachment.filename }
+                #expect(arrived?.content == attachment.content, "\(key): \(attachment.filename)")
+                #expect(arrived?.contentType == attachment.contentType, "\(key): \(attachment.filename)")
+            }
         }
-        #expect(message.subject == (request.subject ?? ""), "\(key)")
-        #expect(message.from.contains(request.from.address), "\(key)")
-        if let name = request.from.name { #expect(message.from.contains(name), "\(key): \(message.from)") }
-        #expect(message.bcc.isEmpty, "\(key): Bcc must not be in the message")
-        for (name, value) in request.headers { #expect(message.headers[name.lowercased()] == value, "\(key) \(name)") }
-        #expect(normalized(message.text) == normalized(request.text), "\(key) text")
-        #expect(normalized(message.html) == normalized(request.html), "\(key) html")
-        #expect(message.attachments.count == request.attachments.count, "\(key)")
-        for attachment in request.attachments {
-            let arrived = message.attachments.first { $0.filename == attachment.filename }
-            #expect(arrived?.content == attachment.content, "\(key): \(attachment.filename)")
-            #expect(arrived?.contentType == attachment.contentType, "\(key): \(attachment.filename)")
-        }
-    }
 
-    private func normalized(_ text: String?) -> String? {
-        text?.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .newlines)
+        private func normalized(_ text: String?) -> String? {
+            text?.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .newlines)
+        }
     }
 }
 

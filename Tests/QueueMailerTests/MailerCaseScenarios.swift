@@ -107,7 +107,9 @@ enum MailerCaseScenarios {
     static func slowFinalReplyIsUnknown(_ fixture: StoreFixture) async throws {
         let relay = try ScriptedRelay(.init(silentAfterData: { $0.contains("Subject: Order m6\r\n") }))
         try await enqueue(fixture, [sampleRequest("m6"), sampleRequest("m6-ok")])
-        let counts = try await ServiceHarness().run(fixture, relay: relay)
+        var harness = ServiceHarness()
+        harness.relay.endOfDataTimeout = .seconds(1)
+        let counts = try await harness.run(fixture, relay: relay)
         #expect(counts.unknown == 1)
         #expect(counts.sent == 1)
         #expect(relay.silentTransactions == 1, "sent once, never resent")
@@ -123,7 +125,7 @@ enum MailerCaseScenarios {
         try await enqueue(fixture, (1...12).map { sampleRequest("m8-\($0)") })
         var harness = ServiceHarness()
         harness.queue.concurrency = 2
-        harness.relay.endOfDataTimeout = .seconds(2)
+        harness.queue.shutdownTimeout = .seconds(20)
         let counts = try await harness.run(fixture, relay: relay, untilEmpty: false) { service in
             while service.counts.sent < 2 { try? await Task.sleep(for: .milliseconds(10)) }
             service.beginShutdown()

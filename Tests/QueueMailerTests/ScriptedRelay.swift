@@ -51,7 +51,8 @@ final class ScriptedRelay: Sendable {
     init(_ behaviour: Behaviour = Behaviour()) throws {
         self.behaviour = behaviour
         self.state = Mutex(State(dropsLeft: behaviour.dropAtData))
-        self.server = try ScriptedSMTPServer()
+        // A long step timeout: an idle pooled connection must stay served between transactions.
+        self.server = try ScriptedSMTPServer(stepTimeout: .seconds(600))
         Task { await self.acceptConnections() }
     }
 
@@ -106,6 +107,7 @@ final class ScriptedRelay: Sendable {
             default: await stream.reply("500 unknown command\r\n")
             }
         }
+        stream.hangUp()
     }
 
     private func rcpt(_ address: String, into envelope: inout Message) -> String {

@@ -21,9 +21,10 @@ struct ServiceHarness {
         queue.shutdownTimeout = .seconds(2)
         relay.tls = .none
         relay.connections = 3
-        relay.connectTimeout = .seconds(2)
-        relay.commandTimeout = .seconds(2)
-        relay.endOfDataTimeout = .milliseconds(500)
+        // Generous timeouts: the machine may be loaded; only M6 shortens the end-of-data wait.
+        relay.connectTimeout = .seconds(10)
+        relay.commandTimeout = .seconds(10)
+        relay.endOfDataTimeout = .seconds(10)
     }
 
     /// Runs one instance against `relay` over loopback TCP (TetherSMTP's `.tcp` connector).

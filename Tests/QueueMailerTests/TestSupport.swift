@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TetherTestKit
 
 /// A file in a fresh temporary directory, removed when the value goes away.
@@ -42,3 +43,8 @@ enum TestServersGate {
     static let plainSMTP = TestServers.current.shouldRun(.plainSMTP)
     static let plainSMTPMessage = TestServers.skipMessage(.plainSMTP)
 }
+
+/// The suites that run a whole mailer (pools, relays, child processes), one at a time: run
+/// together they compete for the machine's cores, and their timeouts stop meaning anything.
+@Suite(.serialized)
+struct MailerIntegration {}

@@ -30,18 +30,22 @@ enum TwoInstanceScenario {
     }
 }
 
-@Suite(
-    "M4: two instances on one PostgreSQL queue",
-    .enabled(if: TestServersGate.postgres, Comment(rawValue: TestServersGate.postgresMessage)))
-struct PostgresTwoInstanceTests {
-    @Test("M4: each request is claimed by one instance and sent once") func m4() async throws {
-        try await withFixture(.postgresql, TwoInstanceScenario.twoInstancesShareOneQueue)
+extension MailerIntegration {
+    @Suite(
+        "M4: two instances on one PostgreSQL queue",
+        .enabled(if: TestServersGate.postgres, Comment(rawValue: TestServersGate.postgresMessage)))
+    struct PostgresTwoInstanceTests {
+        @Test("M4: each request is claimed by one instance and sent once") func m4() async throws {
+            try await withFixture(.postgresql, TwoInstanceScenario.twoInstancesShareOneQueue)
+        }
     }
 }
 
-@Suite("M4: two instances on one SQLite queue")
-struct SQLiteTwoInstanceTests {
-    @Test("M4: BEGIN IMMEDIATE keeps two instances apart too") func m4() async throws {
-        try await withFixture(.sqlite, TwoInstanceScenario.twoInstancesShareOneQueue)
+extension MailerIntegration {
+    @Suite("M4: two instances on one SQLite queue")
+    struct SQLiteTwoInstanceTests {
+        @Test("M4: BEGIN IMMEDIATE keeps two instances apart too") func m4() async throws {
+            try await withFixture(.sqlite, TwoInstanceScenario.twoInstancesShareOneQueue)
+        }
     }
 }
