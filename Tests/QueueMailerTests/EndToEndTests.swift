@@ -28,7 +28,7 @@ extension MailerIntegration {
                 #expect(counts.failed == 1, "the recipient containing 'rejected' gets 550")
                 let ids = try await fixture.rows(
                     "SELECT idempotency_key, message_id FROM \(fixture.schema.requestTable)")
-                let stored = try StoredMessage.all(in: store)
+                let stored = try await StoredMessage.all(in: store)
                 for request in requests where !request.recipients.contains(where: { $0.address.contains("rejected") }) {
                     let messageID = try #require(ids.first { $0[0] == request.idempotencyKey }?[1] ?? nil)
                     let message = try #require(stored[messageID], "no stored message for \(request.idempotencyKey)")
@@ -90,12 +90,24 @@ struct StoredMessage: Decodable {
     var attachments: [Part]
 
     /// Every stored message in `directory`, by Message-ID (without angle brackets).
-    static func all(in directory: String) throws -> [String: StoredMessage] {
-        Dictionary(try list(in: directory).map { ($0.messageID, $0) }, uniquingKeysWith: { first, _ in first })
+    static func all(in directory: String) async throws -> [String: StoredMessage] {
+        Dictionary(try await list(in: directory).map { ($0.messageID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Every stored message in `directory`, in the order they arrived.
-    static func list(in directory: String) throws -> [StoredMessage] {
+    static func list(in directory: String) async throws -> [StoredMessage] {
+        // Python runs on a thread of its own: waiting for it must not hold a cooperative thread.
+        let data = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runParser(directory) })
+            }
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode([StoredMessage].self, from: data)
+    }
+
+    private static func runParser(_ directory: String) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-c", parser, directory]
@@ -104,9 +116,7 @@ struct StoredMessage: Decodable {
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode([StoredMessage].self, from: data)
+        return data
     }
 
     private static let parser = #"""

@@ -52,7 +52,7 @@ extension MailerIntegration {
             #expect(workers == [["2"]], "both processes sent")
             let ids = Set(
                 try await fixture.rows("SELECT message_id FROM \(fixture.schema.requestTable)").compactMap { $0[0] })
-            let stored = try StoredMessage.list(in: try servers.value("TETHER_SMTP_PLAIN_STORE"))
+            let stored = try await StoredMessage.list(in: try servers.value("TETHER_SMTP_PLAIN_STORE"))
             let arrivals = stored.filter { ids.contains($0.messageID) }.map(\.messageID)
             #expect(arrivals.count == 60, "every request arrived at the relay once")
             #expect(Set(arrivals) == ids)
