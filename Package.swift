@@ -86,7 +86,8 @@ let package = Package(
         .testTarget(
             name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
-        .testTarget(name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit", "TetherSMTP"], swiftSettings: strict),
         .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherChannelsTests",
@@ -97,8 +98,10 @@ let package = Package(
             name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
             swiftSettings: strict),
         .executableTarget(
-            name: "ODBCBench", dependencies: ["TetherODBC"], path: "Benchmarks/ODBCBench", swiftSettings: strict),
-        .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
+            name: "ODBCBench", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",
+            swiftSettings: strict),
+        .testTarget(
+            name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

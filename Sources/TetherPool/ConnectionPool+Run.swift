@@ -43,11 +43,17 @@ extension ConnectionPool {
         case .waiterTimer(let deadline):
             // A cancelled sleep means shutdown: firing early is harmless, as only due waiters expire.
             try? await clock.sleep(deadline)
-            perform(state.withLock { $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.elapsed())) })
+            perform(
+                state.withLock {
+                    $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.elapsed()))
+                })
         case .drainTimer(let generation, let deadline):
             // A cancelled sleep means run() was cancelled: the drain is forced at once.
             try? await clock.sleep(deadline)
-            perform(state.withLock { $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.elapsed())) })
+            perform(
+                state.withLock {
+                    $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.elapsed()))
+                })
         }
     }
 
