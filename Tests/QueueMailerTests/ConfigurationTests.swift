@@ -99,18 +99,27 @@ struct ConfigurationTests {
         #expect(!error.description.contains("hunter2"))
     }
 
-    @Test("the password is added to the connect string braced, and redacted for display")
+    @Test("the password is set in the connect string, escaped, and hidden when shown")
     func connectStringPassword() throws {
         var settings = DatabaseSettings()
         settings.connectString = "Driver={PostgreSQL Unicode};Server=127.0.0.1;Uid=tether"
         settings.password = Secret("a;b}c")
-        let full = settings.connectStringWithPassword
-        #expect(full.hasSuffix(";Pwd={a;b}}c};"))
-        #expect(ConnectStringText.value(of: "pwd", in: full) == "a;b}c")
-        let shown = ConnectStringText.redacted(full)
+        let connectString = try settings.odbcConnectString()
+        #expect(connectString["pwd"] == "a;b}c")
+        #expect(connectString.rendered.contains("{a;b}}c}"))
+        #expect(!"\(connectString)".contains("a;b"))
+        let shown = ConnectStringText.redacted(connectString.rendered)
         #expect(!shown.contains("a;b"))
-        #expect(shown.contains("Pwd=***"))
-        #expect(SQLDialect.detect(connectString: full) == .postgresql)
+        #expect(shown.contains("=***"))
+        #expect(SQLDialect.detect(connectString: connectString.rendered) == .postgresql)
+    }
+
+    @Test("a connect string that does not parse is refused naming the field")
+    func badConnectString() throws {
+        var settings = DatabaseSettings()
+        settings.connectString = "Driver={unterminated;Database=x"
+        let error = try #require(throws: MailerError.self) { try settings.odbcConnectString() }
+        #expect(error.field == "database.connect_string")
     }
 
     @Test("the demo configuration in samples loads")

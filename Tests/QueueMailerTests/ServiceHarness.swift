@@ -1,6 +1,7 @@
 import Foundation
 import QueueMailerCore
 import Testing
+import TetherODBC
 import TetherPool
 import TetherSMTP
 
@@ -47,7 +48,8 @@ struct ServiceHarness {
         databaseConfiguration.maximumConnections = 4
         databaseConfiguration.acquireTimeout = .seconds(5)
         let databasePool = try ConnectionPool(
-            factory: MailerODBCFactory(), target: fixture.connectString, configuration: databaseConfiguration)
+            factory: ODBCConnectionFactory(), target: try ODBCConnectString(parsing: fixture.connectString),
+            configuration: databaseConfiguration)
         var relayConfiguration = PoolConfiguration()
         relayConfiguration.maximumConnections = relay.connections
         relayConfiguration.acquireTimeout = .seconds(10)

@@ -78,8 +78,10 @@ public enum MailerApp {
     /// One connection for a one-shot command.
     static func connect(_ configuration: MailerConfiguration) async throws -> ODBCConnection {
         do {
+            var connection = ODBCConnection.Configuration()
+            connection.loginTimeout = configuration.database.loginTimeout
             return try await ODBCConnection.connect(
-                configuration.database.connectStringWithPassword, loginTimeout: configuration.database.loginTimeout)
+                try configuration.database.odbcConnectString(), configuration: connection)
         } catch let error as ODBCError {
             let shown = ConnectStringText.redacted(configuration.database.connectString)
             throw MailerError(.database, field: "database.connect_string", "cannot connect to \(shown): \(error)")

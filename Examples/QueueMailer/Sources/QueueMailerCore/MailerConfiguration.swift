@@ -1,4 +1,5 @@
 import Foundation
+import TetherODBC
 
 /// Everything the queue-mailer is told: where the queue and the relay are, how hard to work,
 /// how long to wait, and how to retry.
@@ -53,10 +54,19 @@ public struct DatabaseSettings: Sendable {
         dialect ?? SQLDialect.detect(connectString: connectString) ?? .postgresql
     }
 
-    /// The connect string with the password added, for the driver only; never log it.
-    public var connectStringWithPassword: String {
-        guard let password else { return connectString }
-        return ConnectStringText.adding(password: password, to: connectString)
+    /// The connect string with the password set, for the driver only; its description hides
+    /// the password, and it escapes `;`, `{` and `}` in every value.
+    ///
+    /// - Throws: ``MailerError`` naming `database.connect_string` when it does not parse.
+    public func odbcConnectString() throws -> ODBCConnectString {
+        var parsed: ODBCConnectString
+        do {
+            parsed = try ODBCConnectString(parsing: connectString)
+        } catch {
+            throw MailerError(.configuration, field: "database.connect_string", "\(error)")
+        }
+        if let password { parsed["PWD"] = password.value }
+        return parsed
     }
 
     public init() {}

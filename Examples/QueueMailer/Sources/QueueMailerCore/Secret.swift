@@ -35,17 +35,10 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     }
 }
 
-/// ODBC connect strings: adding a password, and a form safe to print.
+/// ODBC connect strings as text: one value, and a form safe to print.
 public enum ConnectStringText {
     /// The keys whose values are credentials.
     static let secretKeys: Set<String> = ["pwd", "password"]
-
-    /// `connectString` with `Pwd=` set to `password`, braced so `;`, `{` and `}` in it are safe.
-    public static func adding(password: Secret, to connectString: String) -> String {
-        var text = connectString
-        if !text.isEmpty && !text.hasSuffix(";") { text += ";" }
-        return text + "Pwd={" + password.value.replacingOccurrences(of: "}", with: "}}") + "};"
-    }
 
     /// `connectString` with every password value replaced by `***`, for logs and status output.
     public static func redacted(_ connectString: String) -> String {

@@ -1,12 +1,13 @@
 import Dispatch
 import Foundation
+import TetherODBC
 import TetherPool
 import TetherSMTP
 
 extension ServiceRunner {
     /// The two pools, shut down together.
     struct Pools: Sendable {
-        let database: ConnectionPool<MailerODBCFactory>
+        let database: ConnectionPool<ODBCConnectionFactory>
         let relay: ConnectionPool<SMTPSessionFactory>
 
         func shutdown() async {

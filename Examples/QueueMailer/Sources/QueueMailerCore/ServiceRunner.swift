@@ -1,4 +1,5 @@
 import Foundation
+import TetherODBC
 import TetherPool
 import TetherSMTP
 
@@ -21,7 +22,7 @@ final class ServiceRunner: Sendable {
 
     func run(untilEmpty: Bool) async throws -> Int32 {
         let databasePool = try ConnectionPool(
-            factory: MailerODBCFactory(), target: configuration.database.connectStringWithPassword,
+            factory: ODBCConnectionFactory(), target: try configuration.database.odbcConnectString(),
             configuration: Self.databasePoolConfiguration(configuration.database))
         let relayPool = try ConnectionPool(
             factory: SMTPSessionFactory(connector: .tcp), target: configuration.relay.smtpConfiguration(),
@@ -80,7 +81,7 @@ final class ServiceRunner: Sendable {
 
     private func makeService(
         store: QueueStore, relayPool: ConnectionPool<SMTPSessionFactory>,
-        databasePool: ConnectionPool<MailerODBCFactory>, quiet: Bool
+        databasePool: ConnectionPool<ODBCConnectionFactory>, quiet: Bool
     ) throws -> MailerService<ContinuousClock> {
         let sendPolicy = try configuration.retry.policy(section: "retry")
         let databasePolicy = try configuration.databaseRetry.policy(section: "database_retry")
@@ -108,13 +109,15 @@ final class ServiceRunner: Sendable {
     /// SIGHUP: re-reads the configuration and swaps both pools to it without dropping work.
     private func reload(_ pools: Pools) async {
         let updated: MailerConfiguration
+        let connectString: ODBCConnectString
         do {
             updated = try MailerConfiguration.load(file: configFile, environment: ProcessInfo.processInfo.environment)
+            connectString = try updated.database.odbcConnectString()
         } catch {
             logger.error("reload_failed", ["error": "\(error)", "keeping": "current settings"])
             return
         }
-        let database = await pools.database.swap(to: updated.database.connectStringWithPassword)
+        let database = await pools.database.swap(to: connectString)
         logger.info("swapped", Self.fields("database", database))
         let relay = await pools.relay.swap(to: updated.relay.smtpConfiguration())
         logger.info("swapped", Self.fields("relay", relay))
