@@ -42,6 +42,8 @@ enum TestServersGate {
     static let postgresMessage = TestServers.skipMessage(.postgres)
     static let plainSMTP = TestServers.current.shouldRun(.plainSMTP)
     static let plainSMTPMessage = TestServers.skipMessage(.plainSMTP)
+    static let secureSMTP = TestServers.current.shouldRun(.secureSMTP)
+    static let secureSMTPMessage = TestServers.skipMessage(.secureSMTP)
 }
 
 /// The suites that run a whole mailer (pools, relays, child processes), one at a time: run
