@@ -41,6 +41,7 @@ extension MailerIntegration {
                 try await expectQueueSettled(fixture)
             }
         }
+
         @Test("a refused password fails the request after its attempts and is never logged")
         func refusedPassword() async throws {
             let servers = TestServers.current
