@@ -119,7 +119,7 @@ public struct RelaySettings: Sendable {
 }
 
 /// How the queue is worked.
-public struct QueueSettings: Sendable {
+public struct QueueSettings: Sendable, Equatable {
     /// The queue this instance claims from. Defaults to `default`.
     public var name = "default"
     /// Messages sent at once. Defaults to 4.
