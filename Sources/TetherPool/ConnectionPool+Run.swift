@@ -78,7 +78,8 @@ extension ConnectionPool {
                     try await self.factory.makeConnection(to: target, timeout: self.configuration.connectTimeout)
                 })
             delegate?.connectionCreated(generation: generation)
-            perform(state.withAnnotatedLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
+            perform(
+                state.withAnnotatedLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
         } catch {
             // The policy gave up or the task was cancelled; the machine may have let go already.
             state.withAnnotatedLock { $0.machine.creationAbandoned(creation) }
