@@ -90,8 +90,10 @@ let package = Package(
             name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
             swiftSettings: strict),
         .executableTarget(
-            name: "ODBCBench", dependencies: ["TetherODBC"], path: "Benchmarks/ODBCBench", swiftSettings: strict),
-        .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
+            name: "ODBCBench", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",
+            swiftSettings: strict),
+        .testTarget(
+            name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

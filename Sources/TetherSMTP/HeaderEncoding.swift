@@ -11,7 +11,7 @@ enum HeaderEncoding {
     /// plain ASCII, otherwise RFC 2047 `=?UTF-8?B?...?=` words of at most 75 characters that
     /// never split a UTF-8 character.
     static func encodedText(_ text: String) -> String {
-        if isPlainASCII(text) && !text.contains("=?") { return text }
+        if isPlainASCII(text) && !text.contains("=?") && !hasLongWord(text) { return text }
         var words: [String] = []
         var chunk: [UInt8] = []
         for character in text {
@@ -31,7 +31,7 @@ enum HeaderEncoding {
     /// A display name as a header phrase: an atom-only name unchanged, otherwise quoted when
     /// ASCII, encoded words when not.
     static func phrase(_ name: String) -> String {
-        guard isPlainASCII(name) else { return encodedText(name) }
+        guard isPlainASCII(name), !hasLongWord(name) else { return encodedText(name) }
         let atomSafe = name.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
         }
@@ -57,6 +57,12 @@ enum HeaderEncoding {
         }
         output.append(contentsOf: [ContentEncoding.cr, ContentEncoding.lf])
         return output
+    }
+
+    /// Whether a word is too long to fold under the 998-octet line limit; such text is sent
+    /// as encoded words, which split anywhere.
+    private static func hasLongWord(_ text: String) -> Bool {
+        text.split(separator: " ").contains { $0.utf8.count > 900 }
     }
 
     private static func encodedWord(_ bytes: [UInt8]) -> String {
