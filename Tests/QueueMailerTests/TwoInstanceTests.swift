@@ -4,12 +4,17 @@ import Testing
 enum TwoInstanceScenario {
     /// M4: two instances on one queue: each request is claimed by one at a time and sent once.
     static func twoInstancesShareOneQueue(_ fixture: StoreFixture) async throws {
-        let relay = try ScriptedRelay(.init(finalReplyDelay: .milliseconds(5)))
+        let relay = try ScriptedRelay(.init(finalReplyDelay: .milliseconds(20)))
         _ = try await fixture.store().enqueue((1...40).map { sampleRequest("m4-\($0)") }, defaultMaxAttempts: 5)
+        // Small batches and channels: backpressure keeps one instance from holding the whole
+        // queue, so both take part.
         var first = ServiceHarness()
         first.owner = "instance-a"
-        var second = ServiceHarness()
+        first.queue.batchSize = 2
+        first.queue.requestChannelCapacity = 2
+        var second = first
         second.owner = "instance-b"
+        second.logs = LogCapture()
         async let a = first.run(fixture, relay: relay)
         async let b = second.run(fixture, relay: relay)
         let (countsA, countsB) = try await (a, b)
