@@ -51,9 +51,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "QueueMailerCore",
+            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            path: "Examples/QueueMailer/Sources/QueueMailerCore",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "QueueMailer",
-            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            dependencies: ["QueueMailerCore"],
             path: "Examples/QueueMailer/Sources/QueueMailer",
             swiftSettings: strict
         ),
@@ -85,6 +91,8 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit", "TetherSMTP"], swiftSettings: strict),
