@@ -91,6 +91,7 @@ class Contenders:
 
 
 def steady(contenders, workers):
+    """Alternates ours with every peer at `workers` workers; one line per peer."""
     runs = {
         "ours": lambda: contenders.run_ours(workers),
         "hikaricp": lambda: contenders.run_hikari(workers),
@@ -107,6 +108,7 @@ def steady(contenders, workers):
 
 
 def hot_swap(contenders, workers):
+    """Ten swaps during each run, ours beside HikariCP: throughput and p99 latency."""
     measured = benchlib.alternate({
         "ours": lambda: contenders.run_ours(workers, swap=True),
         "hikaricp": lambda: contenders.run_hikari(workers, swap=True),
