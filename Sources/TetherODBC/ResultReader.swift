@@ -124,11 +124,18 @@ struct ResultReader {
                 return nil
             }
             let capacity = piece.count - terminator
-            let available = indicator == SQLLEN(SQL_NO_TOTAL) ? capacity : Int(indicator) / MemoryLayout<Unit>.size
-            result.append(contentsOf: piece.prefix(min(available, capacity)))
+            let totalKnown = indicator != SQLLEN(SQL_NO_TOTAL)
+            let available = totalKnown ? Int(indicator) / MemoryLayout<Unit>.size : capacity
+            let taken = min(available, capacity)
+            result.append(contentsOf: piece.prefix(taken))
             if status == SQLRETURN(SQL_SUCCESS) {
                 return result
             }
+            // Drivers may convert the whole value again on every call (sqliteodbc does, to
+            // UTF-16), so fixed pieces cost time quadratic in the value's size: fetch the rest
+            // in one call when its size is known, else in pieces that double.
+            let next = totalKnown ? available - taken + terminator : piece.count * 2
+            piece = [Unit](repeating: 0, count: max(next, piece.count))
         }
     }
 }
