@@ -89,6 +89,23 @@ struct ConfigurationTests {
         #expect(!dump.contains("db-pass"))
     }
 
+    @Test("a relay username without a password is refused at start, from the file or the environment")
+    func usernameWithoutPassword() throws {
+        let file = try TemporaryFile(#"{"relay": {"username": "mailer"}}"#)
+        let error = try #require(throws: MailerError.self) {
+            try MailerConfiguration.load(file: file.path, environment: [:])
+        }
+        #expect(error.kind == .configuration)
+        #expect(error.field == "relay.username")
+        #expect(error.reason.contains("QUEUE_MAILER_RELAY_PASSWORD"))
+        #expect(throws: MailerError.self) {
+            try MailerConfiguration.load(file: nil, environment: ["QUEUE_MAILER_RELAY_USERNAME": "mailer"])
+        }
+        let withPassword = try MailerConfiguration.load(
+            file: file.path, environment: ["QUEUE_MAILER_RELAY_PASSWORD": "pw"])
+        #expect(withPassword.relay.username == "mailer")
+    }
+
     @Test("a password in the configuration file is refused with where to put it instead")
     func passwordInFileRefused() throws {
         let file = try TemporaryFile(#"{"database": {"password": "hunter2"}}"#)

@@ -101,6 +101,21 @@ struct SendRequestTests {
         #expect(error.field == field, "\(error)")
     }
 
+    @Test("a body over 10 MiB is refused naming its field; one at the limit reads", arguments: ["text", "html", "raw"])
+    func bodySizeLimit(field: String) throws {
+        func line(bytes: Int) -> String {
+            let prefix = field == "raw" ? "Subject: big\\r\\n\\r\\n" : ""
+            let body = prefix + String(repeating: "y", count: bytes - (field == "raw" ? 16 : 0))
+            return
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": ["b@example.org"], "\#(field)": "\#(body)"}"#
+        }
+        let error = try #require(throws: MailerError.self) {
+            try SendRequest.parse(line: line(bytes: SendRequest.maximumBodyBytes + 1))
+        }
+        #expect(error.field == field)
+        #expect(throws: Never.self) { try SendRequest.parse(line: line(bytes: SendRequest.maximumBodyBytes)) }
+    }
+
     @Test("a line that is not JSON is refused as such")
     func notJSON() throws {
         let error = try #require(throws: MailerError.self) { try SendRequest.parse(line: "{\"idempotency_key\": ") }

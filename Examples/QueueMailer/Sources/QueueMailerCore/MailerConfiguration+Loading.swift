@@ -101,6 +101,12 @@ extension MailerConfiguration {
             environment, variable: "QUEUE_MAILER_DATABASE_PASSWORD", file: try reader.object("database"))
         configuration.relay.password = try readSecret(
             environment, variable: "QUEUE_MAILER_RELAY_PASSWORD", file: try reader.object("relay"))
+        // A login without a password would fail every message at the relay, one by one.
+        if configuration.relay.username != nil, configuration.relay.password == nil,
+            let relay = try reader.object("relay")
+        {
+            throw relay.error("username", "is set but no password is: set QUEUE_MAILER_RELAY_PASSWORD or password_file")
+        }
         return configuration
     }
 

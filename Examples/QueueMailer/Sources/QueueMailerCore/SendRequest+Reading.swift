@@ -10,6 +10,10 @@ extension SendRequest {
     /// Largest total size of a request's attachments: 10 MiB.
     public static let maximumAttachmentBytes = 10 << 20
 
+    /// Largest size of each of `text`, `html` and `raw`, in UTF-8: 10 MiB, like the attachments,
+    /// so that no single request can hold a worker, or the queue's rows, far past a relay's limit.
+    public static let maximumBodyBytes = 10 << 20
+
     /// Reads and checks one request line.
     ///
     /// - Throws: ``MailerError`` of kind `request` naming the field and what is wrong with it.
@@ -73,6 +77,7 @@ extension SendRequest {
     }
 
     private static func readRaw(_ raw: String, _ reader: FieldReader) throws {
+        try checkSize(raw, "raw", reader)
         for field in ["subject", "text", "html", "headers", "attachments"] where reader.value(field) != nil {
             throw reader.error(field, "cannot be combined with raw: a raw message is sent as it is")
         }
@@ -95,11 +100,21 @@ extension SendRequest {
         guard request.text != nil || request.html != nil else {
             throw reader.error("text", "a message needs text, html or both (or raw)")
         }
-        for field in ["text", "html"] where try reader.string(field)?.unicodeScalars.contains("\u{0}") == true {
-            throw reader.error(field, "contains a NUL character")
+        for (field, body) in [("text", request.text), ("html", request.html)] {
+            guard let body else { continue }
+            try checkSize(body, field, reader)
+            if body.unicodeScalars.contains("\u{0}") { throw reader.error(field, "contains a NUL character") }
         }
         request.headers = try readHeaders(reader)
         request.attachments = try readAttachments(reader)
+    }
+}
+
+extension SendRequest {
+    fileprivate static func checkSize(_ body: String, _ field: String, _ reader: FieldReader) throws {
+        guard body.utf8.count <= maximumBodyBytes else {
+            throw reader.error(field, "is larger than \(maximumBodyBytes >> 20) MiB")
+        }
     }
 }
 
