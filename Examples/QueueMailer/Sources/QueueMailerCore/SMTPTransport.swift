@@ -37,6 +37,8 @@ public final class SMTPTransport: MailTransport {
     }
 
     /// Sorts a failed send: see ``OutcomeClassifier`` for what each verdict leads to.
+    // Not yet: a relay that cannot be reached (or refuses our login) is charged to each message as a
+    // transient failure, so an outage of a few backoff periods fails the queue; it should pause claiming instead.
     static func classify(_ error: any Error, latency: Duration) -> DeliveryReport {
         if let error = error as? ConnectionPoolError {
             if let underlying = error.underlying, !(underlying is ConnectionPoolError) {
