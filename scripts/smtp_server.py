@@ -23,7 +23,9 @@ class StoringHandler:
     def __init__(self, store, reject):
         self.store = store
         self.reject = reject
-        self.counter = itertools.count(1)
+        # Continue after what the store holds, so a restarted server never overwrites mail.
+        existing = [int(name[:6]) for name in os.listdir(store) if name[:6].isdigit() and name.endswith(".eml")]
+        self.counter = itertools.count(max(existing, default=0) + 1)
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
