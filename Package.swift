@@ -91,6 +91,12 @@ let package = Package(
         .executableTarget(
             name: "ODBCBench", dependencies: ["TetherODBC"], path: "Benchmarks/ODBCBench", swiftSettings: strict),
         .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherLeakTests",
+            dependencies: [
+                "TetherChannels", "TetherNet", "TetherPool", "TetherRetry", "TetherSMTP", "TetherODBC", "TetherTestKit",
+            ],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

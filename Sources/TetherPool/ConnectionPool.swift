@@ -36,7 +36,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
 
     let delegate: (any ConnectionPoolDelegate)?
     let clock: PoolClock
-    let state: Mutex<State>
+    let state: Locked<State>
     let operations = Atomic<Int>(0)
     let jobs = JobQueue<Job>()
 
@@ -59,7 +59,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         self.configuration = configuration
         self.delegate = delegate
         self.clock = PoolClock(clock)
-        self.state = Mutex(State(machine: Machine(configuration: configuration), targets: [1: target]))
+        self.state = Locked(State(machine: Machine(configuration: configuration), targets: [1: target]))
     }
 
     /// Makes a pool timed by a `ContinuousClock`.

@@ -12,7 +12,7 @@ final class JobQueue<Job: Sendable>: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Queues `job`; `false` once the queue is finished.
     func push(_ job: Job) -> Bool {

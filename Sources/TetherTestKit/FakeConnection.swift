@@ -22,7 +22,7 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
         var hanging: [CheckedContinuation<Void, any Error>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(id: Int, target: String) {
         self.id = id

@@ -36,11 +36,11 @@ public final class FakeConnectionFactory: ConnectionFactory {
         var discardOpenTransactions = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Makes a factory whose unscripted attempts do `defaultAttempt`.
     public init(defaultAttempt: Attempt = .succeed) {
-        state = Mutex(State(defaultAttempt: defaultAttempt))
+        state = Locked(State(defaultAttempt: defaultAttempt))
     }
 
     /// What an attempt does once the script is used up.
