@@ -51,7 +51,7 @@ done
 for target in "${targets[@]}"; do
     # shellcheck disable=SC2046
     swiftc "${flags[@]}" "${includes[@]}" -L "$out" Fuzz/Support/*.swift "Fuzz/$target"/*.swift \
-        $(libraries "$target") -o "$out/$target"
+        $(libraries "$target") -use-ld=lld -o "$out/$target"
 done
 
 status=0

@@ -18,7 +18,8 @@ public func fuzzODBCConnectString(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
     let expected = connectString.attributes.map { Pair(key: $0.key, value: $0.value) }
     let rendered = connectString.rendered
     let read = readAttributes(Array(rendered.utf8))
-    require(read == expected, "\(rendered.debugDescription) reads as \(read.map(\.key)), not \(expected.map(\.key))")
+    require(
+        read == expected, "\(rendered.debugDescription) reads as \(read?.map(\.key) ?? []), not \(expected.map(\.key))")
     let parsed = try? ODBCConnectString(parsing: rendered)
     let reparsed = parsed?.attributes.map { Pair(key: $0.key, value: $0.value) }
     require(reparsed == expected, "\(rendered.debugDescription) parses as \(reparsed.map { $0.map(\.key) } ?? [])")
