@@ -10,12 +10,17 @@ enum HeaderEncoding {
     /// Free text (a subject, a display name as a phrase) as header-safe words: unchanged when
     /// plain ASCII, otherwise RFC 2047 `=?UTF-8?B?...?=` words of at most 75 characters that
     /// never split a UTF-8 character.
+    ///
+    /// Plain text with a word longer than ``longestPlainWord`` is encoded too, so that folding
+    /// can keep every line under 998 octets. Words are cut between Unicode scalars, not
+    /// `Character`s: one `Character` may hold any number of combining marks.
     static func encodedText(_ text: String) -> String {
-        if isPlainASCII(text) && !text.contains("=?") { return text }
+        let plainWords = text.utf8.split(separator: UInt8(ascii: " ")).allSatisfy { $0.count <= longestPlainWord }
+        if isPlainASCII(text) && !text.contains("=?") && plainWords { return text }
         var words: [String] = []
         var chunk: [UInt8] = []
-        for character in text {
-            let bytes = Array(String(character).utf8)
+        for scalar in text.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
             // 39 input bytes make 52 base64 characters: 64 with "=?UTF-8?B?" and "?=", so a folded
             // line with a header name stays under 78.
             if chunk.count + bytes.count > 39 {
@@ -28,9 +33,14 @@ enum HeaderEncoding {
         return words.joined(separator: " ")
     }
 
+    /// The longest word left plain in a header: with a header name of up to 96 octets, `: `
+    /// and the word, a line still fits in 998 octets.
+    static let longestPlainWord = 900
+
     /// A display name as a header phrase: an atom-only name unchanged, otherwise quoted when
     /// ASCII, encoded words when not.
     static func phrase(_ name: String) -> String {
+        // Not yet: an ASCII display name with a word over 998 octets stays one quoted word, so its line is too long.
         guard isPlainASCII(name) else { return encodedText(name) }
         let atomSafe = name.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
