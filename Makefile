@@ -20,6 +20,7 @@ build: deps
 # Builds everything, starts the throwaway servers, runs every test, stops the servers.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	-@Benchmarks/SMTPPeer/unpack-postfix.sh >/dev/null
 	scripts/with-test-servers.sh $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 lint:

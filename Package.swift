@@ -51,9 +51,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "QueueMailerCore",
+            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            path: "Examples/QueueMailer/Sources/QueueMailerCore",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "QueueMailer",
-            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            dependencies: ["QueueMailerCore"],
             path: "Examples/QueueMailer/Sources/QueueMailer",
             swiftSettings: strict
         ),
@@ -77,8 +83,11 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit"], swiftSettings: strict),
         .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
-        .testTarget(name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit", "TetherSMTP"], swiftSettings: strict),
         .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherChannelsTests",
@@ -89,8 +98,10 @@ let package = Package(
             name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
             swiftSettings: strict),
         .executableTarget(
-            name: "ODBCBench", dependencies: ["TetherODBC"], path: "Benchmarks/ODBCBench", swiftSettings: strict),
-        .testTarget(name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherTestKit"], swiftSettings: strict),
+            name: "ODBCBench", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",
+            swiftSettings: strict),
+        .testTarget(
+            name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherLeakTests",
             dependencies: [

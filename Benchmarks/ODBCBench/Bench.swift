@@ -1,39 +1,83 @@
 import TetherODBC
+import TetherPool
 
 enum Bench {
-    /// Runs `workers` loops side by side; returns their summed queries per second.
-    static func run(connectString: String, workers: Int, seconds: Double, perSession: Int = 1) async throws -> Double {
+    struct Options: Sendable {
+        var connectString = ODBCConnectString()
+        var workers = 1
+        var seconds = 3.0
+        var perSession = 1
+        var direct = false
+    }
+
+    /// Runs the workers side by side; returns their summed queries per second.
+    static func run(_ options: Options) async throws -> Double {
+        if options.direct {
+            return try await workers(options) { _ in
+                let connection = try await ODBCConnection.connect(options.connectString)
+                return (connection, { await connection.close() })
+            } query: { connection in
+                try await session(on: connection, options.perSession)
+            }
+        }
+        var configuration = PoolConfiguration()
+        configuration.minimumConnections = options.workers
+        configuration.maximumConnections = options.workers
+        configuration.keepAliveThreshold = nil
+        let pool = try ConnectionPool(
+            factory: ODBCConnectionFactory(), target: options.connectString, configuration: configuration)
+        return try await withThrowingTaskGroup(of: Double?.self) { group in
+            group.addTask {
+                await pool.run()
+                return nil
+            }
+            let rate = try await workers(options) { _ in
+                (pool, {})
+            } query: { pool in
+                try await pool.withConnection { try await session(on: $0, options.perSession) }
+            }
+            await pool.shutdown()
+            try await group.waitForAll()
+            return rate
+        }
+    }
+
+    /// One session of `count` `SELECT 1` queries.
+    private static func session(on connection: ODBCConnection, _ count: Int) async throws -> Int {
+        let total = try await connection.withSession { session in
+            var total = 0
+            for _ in 0..<count {
+                total += try session.query("SELECT 1")[0].decode(Int.self, at: 0)
+            }
+            return total
+        }
+        precondition(total == count, "SELECT 1 returned \(total) over \(count) queries")
+        return count
+    }
+
+    /// Runs `options.workers` loops of `query` for `options.seconds` each, side by side.
+    private static func workers<Resource: Sendable>(
+        _ options: Options, prepare: @escaping @Sendable (Int) async throws -> (Resource, @Sendable () async -> Void),
+        query: @escaping @Sendable (Resource) async throws -> Int
+    ) async throws -> Double {
         try await withThrowingTaskGroup(of: Double.self) { group in
-            for _ in 0..<workers {
+            for worker in 0..<options.workers {
                 group.addTask {
-                    try await worker(connectString: connectString, seconds: seconds, perSession: perSession)
+                    let (resource, finish) = try await prepare(worker)
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    let end = start + .milliseconds(Int(options.seconds * 1000))
+                    var count = 0
+                    while clock.now < end {
+                        count += try await query(resource)
+                    }
+                    let elapsed = clock.now - start
+                    await finish()
+                    let (whole, fraction) = elapsed.components
+                    return Double(count) / (Double(whole) + Double(fraction) / 1e18)
                 }
             }
             return try await group.reduce(0, +)
         }
-    }
-
-    /// One connection, `perSession` queries per session, as many as fit in `seconds`.
-    private static func worker(connectString: String, seconds: Double, perSession: Int) async throws -> Double {
-        let connection = try await ODBCConnection.connect(connectString)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let end = start + .milliseconds(Int(seconds * 1000))
-        var count = 0
-        while clock.now < end {
-            let total = try await connection.withSession { session in
-                var total = 0
-                for _ in 0..<perSession {
-                    total += try session.query("SELECT 1")[0].decode(Int.self, at: 0)
-                }
-                return total
-            }
-            precondition(total == perSession, "SELECT 1 returned \(total) over \(perSession) queries")
-            count += perSession
-        }
-        let elapsed = clock.now - start
-        await connection.close()
-        let (whole, fraction) = elapsed.components
-        return Double(count) / (Double(whole) + Double(fraction) / 1e18)
     }
 }

@@ -1,26 +1,39 @@
-@preconcurrency import Glibc
 // The Tether side of `make bench-odbc`: the same loop as Benchmarks/ODBCPeer/raw_odbc_peer.c
 // (prepared `SELECT 1`, executed, fetched and read), through TetherODBC.
 //
-//   ODBCBench CONNECT_STRING WORKERS SECONDS [QUERIES_PER_SESSION]
+//   ODBCBench [--direct] [--per-session N] CONNECT_STRING WORKERS SECONDS
 //
-// QUERIES_PER_SESSION (default 1) runs that many queries per hop to the connection's thread,
-// which separates the cost of the hop from the cost of the ODBC calls.
-// Prints one line: queries per second of all workers together, each worker's count over its
-// own loop time, summed.
+// By default each worker task borrows a connection from a `ConnectionPool` of WORKERS
+// connections for every query (`withConnection`, then one `withSession`). `--direct` gives
+// each worker an `ODBCConnection` of its own instead, without the pool. `--per-session N`
+// runs N queries per session, which separates the cost of the hop to the connection's thread
+// from the cost of the ODBC calls. Prints one line: queries per second of all workers
+// together, each worker's count over its own loop time, summed.
+
+@preconcurrency import Glibc
 import TetherODBC
 
 setvbuf(stdout, nil, _IOLBF, 0)
 
-let arguments = CommandLine.arguments
-guard arguments.count == 4 || arguments.count == 5, let workers = Int(arguments[2]), (1...256).contains(workers),
-    let seconds = Double(arguments[3]), seconds > 0,
-    let perSession = arguments.count == 5 ? Int(arguments[4]) : 1, perSession > 0
+var options = Bench.Options()
+var positional: [String] = []
+var rest = CommandLine.arguments.dropFirst()
+while let argument = rest.popFirst() {
+    switch argument {
+    case "--direct": options.direct = true
+    case "--per-session": options.perSession = rest.popFirst().flatMap { Int($0) } ?? 0
+    default: positional.append(argument)
+    }
+}
+guard positional.count == 3, let workers = Int(positional[1]), (1...256).contains(workers),
+    let seconds = Double(positional[2]), seconds > 0, options.perSession > 0
 else {
-    fputs("usage: ODBCBench CONNECT_STRING WORKERS(1...256) SECONDS [QUERIES_PER_SESSION]\n", stderr)
+    fputs("usage: ODBCBench [--direct] [--per-session N] CONNECT_STRING WORKERS(1...256) SECONDS\n", stderr)
     exit(2)
 }
+options.connectString = try ODBCConnectString(parsing: positional[0])
+options.workers = workers
+options.seconds = seconds
 
-let rate = try await Bench.run(
-    connectString: arguments[1], workers: workers, seconds: seconds, perSession: perSession)
+let rate = try await Bench.run(options)
 print(Int(rate.rounded()))

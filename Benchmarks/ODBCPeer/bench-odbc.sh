@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench-odbc`: prepared `SELECT 1` against the throwaway PostgreSQL, through TetherODBC
-# (ODBCBench) and through unixODBC from C (raw_odbc_peer), at 1 and 8 workers.
+# `make bench-odbc`: prepared `SELECT 1` against the throwaway PostgreSQL, through a TetherPool
+# of TetherODBC connections (ODBCBench, one `withConnection` per query) and through unixODBC
+# from C (raw_odbc_peer, one connection per thread, no pool), at 1 and 8 workers.
 # Each pair runs ROUNDS times, alternating, SECONDS each; the median of each side is reported
 # as one JSON line per worker count. Run it under scripts/with-test-servers.sh.
 set -euo pipefail

@@ -20,7 +20,10 @@ let rounds = 3
 
 let port = try freePort()
 let sink = try postfix.startSink(port: port)
-defer { sink.terminate() }
+defer {
+    kill(sink.processIdentifier, SIGKILL)
+    sink.waitUntilExit()
+}
 try await waitUntilListening(port: port)
 
 for connections in [1, 8] {

@@ -49,6 +49,7 @@ final class CancelSlot: Sendable {
         }
     }
 
+    // Not yet: a cancel between this check and the driver sending the statement is lost until the query timeout.
     /// Runs `call` with `statement` open to `SQLCancel`; `nil` without running it when
     /// `session` is already cancelled. Work outside any session (`session` nil) always runs.
     func executing<R>(_ session: SessionToken?, _ statement: SQLHSTMT, _ call: () -> R) -> R? {

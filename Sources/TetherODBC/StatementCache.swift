@@ -2,6 +2,7 @@
 ///
 /// A statement is taken out while it runs and put back after, so one handle never serves two
 /// executions at once.
+// Not yet: statements are not re-prepared after DDL changes their result; PostgreSQL fails them (0A000).
 struct StatementCache {
     let capacity: Int
     private var statements: [String: StatementHandle] = [:]

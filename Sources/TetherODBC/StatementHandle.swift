@@ -66,6 +66,7 @@ final class StatementHandle {
         return (Int(rowCount), rows)
     }
 
+    // Not yet: only the first words count; a BEGIN after a comment or inside a batch goes unseen by reset().
     private static func transactionControl(of sql: String) -> Bool? {
         let words = sql.uppercased().split(whereSeparator: { !$0.isLetter }).prefix(2)
         switch (words.first, words.dropFirst().first) {

@@ -45,7 +45,9 @@ extension ConnectionPool {
     /// Gives `lease` back.
     func release(_ lease: Lease, _ disposition: Machine.Disposition) {
         let now = clock.elapsed()
-        let effects = state.withLock { $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now)) }
+        let effects = state.withLock {
+            $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now))
+        }
         if !effects.isEmpty {
             perform(effects)
         }

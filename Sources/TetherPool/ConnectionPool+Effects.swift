@@ -51,16 +51,16 @@ extension ConnectionPool {
         }
 
         /// The machine's loan `ticket` with its connection.
-        func lease(_ ticket: Machine.Lease) -> Lease {
+        mutating func lease(_ ticket: Machine.Lease) -> Lease {
             guard let connection = connections[ticket.connectionID] else {
                 preconditionFailure("pool: lent connection \(ticket.connectionID) is unknown")
             }
-            return Lease(ticket: ticket, connection: connection)
+            return Lease(ticket: ticket, connection: connection, counter: operationCounter(ticket.generation))
         }
 
         /// The fast path: an idle connection when nobody waits.
         mutating func tryAcquireIdle(now: Duration) -> Lease? {
-            machine.tryAcquireIdle(now: now).map(lease)
+            machine.tryAcquireIdle(now: now).map { lease($0) }
         }
 
         /// Files a connection that a creation produced and hands it on.
@@ -68,7 +68,8 @@ extension ConnectionPool {
             let id = machine.makeID()
             connections[id] = connection
             let factor = Double.random(in: 0..<1, using: &random)
-            return effects(for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
+            return effects(
+                for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
         }
 
         /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.

@@ -43,11 +43,17 @@ extension ConnectionPool {
         case .waiterTimer(let deadline):
             // A cancelled sleep means shutdown: firing early is harmless, as only due waiters expire.
             try? await clock.sleep(deadline)
-            perform(state.withLock { $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.elapsed())) })
+            perform(
+                state.withLock {
+                    $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.elapsed()))
+                })
         case .drainTimer(let generation, let deadline):
             // A cancelled sleep means run() was cancelled: the drain is forced at once.
             try? await clock.sleep(deadline)
-            perform(state.withLock { $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.elapsed())) })
+            perform(
+                state.withLock {
+                    $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.elapsed()))
+                })
         }
     }
 
@@ -72,7 +78,8 @@ extension ConnectionPool {
                     try await self.factory.makeConnection(to: target, timeout: self.configuration.connectTimeout)
                 })
             delegate?.connectionCreated(generation: generation)
-            perform(state.withLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
+            perform(
+                state.withLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
         } catch {
             // The policy gave up or the task was cancelled; the machine may have let go already.
             state.withLock { $0.machine.creationAbandoned(creation) }

@@ -23,6 +23,8 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     struct Lease: Sendable {
         let ticket: Machine.Lease
         let connection: Factory.Connection
+        /// The active-operation counter of the lease's generation.
+        let counter: OperationCounter
 
         var generation: Int { ticket.generation }
         var needsValidation: Bool { ticket.needsValidation }
@@ -83,9 +85,11 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         state.withLock { $0.generationOperations[generation] }?.value.load(ordering: .relaxed) ?? 0
     }
 
-    /// Idle, leased, creating and waiting counts and the current generation.
+    /// Idle, leased, creating and waiting counts, active operations and the current generation.
     public var gauges: PoolGauges {
-        state.withLock { $0.machine.gauges }
+        var gauges = state.withLock { $0.machine.gauges }
+        gauges.activeOperations = activeOperations
+        return gauges
     }
 
     /// Totals since the pool started, with the wait-time distribution.

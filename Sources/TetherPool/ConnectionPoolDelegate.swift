@@ -26,7 +26,8 @@ public protocol ConnectionPoolDelegate: Sendable {
 
 extension ConnectionPoolDelegate {
     public func connectionCreated(generation: Int) {}
-    public func connectionAttemptFailed(generation: Int, error: any Error, kind: ConnectionFailureKind, willRetry: Bool) {}
+    public func connectionAttemptFailed(generation: Int, error: any Error, kind: ConnectionFailureKind, willRetry: Bool)
+    {}
     public func connectionClosed(generation: Int, reason: CloseReason) {}
     public func leaseAcquired(waited: Duration) {}
     public func acquireFailed(_ error: ConnectionPoolError) {}

@@ -6,7 +6,10 @@ extension PoolStateMachine {
     /// and the earlier swap completes as superseded.
     mutating func requestSwap(id: Int, kind: SwapKind, now: Duration) -> [Action] {
         guard lifecycle == .running, let newest = generations[latest] else {
-            return [.completeSwap(id: id, SwapReport(generation: latest, drained: 0, forced: 0, duration: .zero, superseded: true))]
+            return [
+                .completeSwap(
+                    id: id, SwapReport(generation: latest, drained: 0, forced: 0, duration: .zero, superseded: true))
+            ]
         }
         var actions: [Action] = []
         if case .preparing(let earlier) = newest.phase {

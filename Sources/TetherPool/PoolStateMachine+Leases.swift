@@ -21,7 +21,9 @@ extension PoolStateMachine {
         if waiters.isEmpty, let slotID = idle.popLast() {
             return .leased(lease(slotID, now: now))
         }
-        let timeout = isUnavailable ? min(configuration.acquireTimeout, configuration.connectTimeout)
+        let timeout =
+            isUnavailable
+            ? min(configuration.acquireTimeout, configuration.connectTimeout)
             : configuration.acquireTimeout
         let deadline = now + timeout
         waiters.append(.init(id: id, deadline: deadline, enqueuedAt: now, currentTaskHoldsLease: currentTaskHoldsLease))

@@ -10,14 +10,17 @@ public struct PoolGauges: Sendable, Hashable {
     public var waiting: Int
     /// The generation that serves new callers.
     public var generation: Int
+    /// Operations running inside ``ConnectionPool/withConnection(idempotent:isolation:_:)``.
+    public var activeOperations: Int
 
     /// Makes a set of gauges, for comparing in tests.
-    public init(idle: Int, leased: Int, creating: Int, waiting: Int, generation: Int) {
+    public init(idle: Int, leased: Int, creating: Int, waiting: Int, generation: Int, activeOperations: Int = 0) {
         self.idle = idle
         self.leased = leased
         self.creating = creating
         self.waiting = waiting
         self.generation = generation
+        self.activeOperations = activeOperations
     }
 }
 
@@ -56,8 +59,13 @@ public struct WaitTimeHistogram: Sendable, Hashable {
 
     mutating func record(_ wait: Duration) {
         let microseconds = max(0, wait / .microseconds(1))
-        let bucket = microseconds < 1 ? 0 : min(buckets.count - 1, Int(microseconds.rounded(.down)).bitWidth
-            - Int(microseconds.rounded(.down)).leadingZeroBitCount)
+        let bucket =
+            microseconds < 1
+            ? 0
+            : min(
+                buckets.count - 1,
+                Int(microseconds.rounded(.down)).bitWidth
+                    - Int(microseconds.rounded(.down)).leadingZeroBitCount)
         buckets[bucket] += 1
     }
 

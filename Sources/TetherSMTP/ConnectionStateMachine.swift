@@ -58,6 +58,8 @@ struct ConnectionStateMachine {
     /// The transaction ended with a final reply (accepted or refused); the connection is
     /// idle again. `needsReset` when it ended with the transaction still open.
     mutating func transactionEnded(at now: ContinuousClock.Instant, counted: Bool, needsReset: Bool) {
+        // `close()` from another task may win the race against the final reply.
+        if case .closed = state { return }
         guard case .busy(let sent) = state else { preconditionFailure("transactionEnded in state \(state)") }
         state = .idle(since: now, sent: sent + (counted ? 1 : 0), needsReset: needsReset)
     }

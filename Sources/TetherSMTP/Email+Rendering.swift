@@ -28,8 +28,11 @@ extension Email {
         if subject.utf8.contains(where: EmailAddress.isControl) { throw SMTPError.controlCharacter(in: "subject") }
         fields.append(("Subject", HeaderEncoding.encodedText(subject)))
         guard messageID.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != 0x3C && $0 != 0x3E }),
-            messageID.contains("@")
-        else { throw SMTPError.invalid("messageID", "a Message-ID is printable ASCII 'left@right' without <>") }
+            messageID.contains("@"), messageID.utf8.count <= 900
+        else {
+            throw SMTPError.invalid(
+                "messageID", "a Message-ID is printable ASCII 'left@right' without <>, at most 900 octets")
+        }
         fields.append(("Message-ID", "<\(messageID)>"))
         fields.append(("MIME-Version", "1.0"))
         for (index, header) in headers.enumerated() {

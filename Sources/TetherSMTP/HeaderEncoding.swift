@@ -11,12 +11,11 @@ enum HeaderEncoding {
     /// plain ASCII, otherwise RFC 2047 `=?UTF-8?B?...?=` words of at most 75 characters that
     /// never split a UTF-8 character.
     ///
-    /// Plain text with a word longer than ``longestPlainWord`` is encoded too, so that folding
-    /// can keep every line under 998 octets. Words are cut between Unicode scalars, not
-    /// `Character`s: one `Character` may hold any number of combining marks.
+    /// Words are cut between Unicode scalars, not `Character`s: one `Character` may hold any
+    /// number of combining marks, and an encoded word must stay short for folding to keep
+    /// every line under 998 octets.
     static func encodedText(_ text: String) -> String {
-        let plainWords = text.utf8.split(separator: UInt8(ascii: " ")).allSatisfy { $0.count <= longestPlainWord }
-        if isPlainASCII(text) && !text.contains("=?") && plainWords { return text }
+        if isPlainASCII(text) && !text.contains("=?") && !hasLongWord(text) { return text }
         var words: [String] = []
         var chunk: [UInt8] = []
         for scalar in text.unicodeScalars {
@@ -33,15 +32,10 @@ enum HeaderEncoding {
         return words.joined(separator: " ")
     }
 
-    /// The longest word left plain in a header: with a header name of up to 96 octets, `: `
-    /// and the word, a line still fits in 998 octets.
-    static let longestPlainWord = 900
-
     /// A display name as a header phrase: an atom-only name unchanged, otherwise quoted when
     /// ASCII, encoded words when not.
     static func phrase(_ name: String) -> String {
-        // Not yet: an ASCII display name with a word over 998 octets stays one quoted word, so its line is too long.
-        guard isPlainASCII(name) else { return encodedText(name) }
+        guard isPlainASCII(name), !hasLongWord(name) else { return encodedText(name) }
         let atomSafe = name.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
         }
@@ -67,6 +61,12 @@ enum HeaderEncoding {
         }
         output.append(contentsOf: [ContentEncoding.cr, ContentEncoding.lf])
         return output
+    }
+
+    /// Whether a word is too long to fold under the 998-octet line limit; such text is sent
+    /// as encoded words, which split anywhere.
+    private static func hasLongWord(_ text: String) -> Bool {
+        text.split(separator: " ").contains { $0.utf8.count > 900 }
     }
 
     private static func encodedWord(_ bytes: [UInt8]) -> String {

@@ -13,6 +13,9 @@ indirect enum MIMEPart {
         if attachment.filename.utf8.contains(where: EmailAddress.isControl) {
             throw SMTPError.controlCharacter(in: "\(field) filename")
         }
+        guard !attachment.filename.isEmpty, attachment.filename.utf8.count <= 255 else {
+            throw SMTPError.invalid(field, "a file name is 1 to 255 octets")
+        }
         let name = parameterValue(attachment.filename)
         var headers = [("Content-Type", "\(type); name\(name)")]
         headers.append(("Content-Transfer-Encoding", "base64"))

@@ -34,6 +34,10 @@ public final class SMTPClient: Sendable {
         self.delegate = delegate
     }
 
+    // Not yet: idle connections are not watched while they wait, so EOF or stray bytes are
+    // noticed only by the next NOOP or first command (still before any message byte).
+    // Not yet: no batch send here; `SMTPConnection.send(batch:)` pipelines across messages.
+
     /// Sends `message` on an idle connection or a new one.
     ///
     /// - Throws: ``SMTPError`` as ``SMTPConnection/send(_:)`` does, or from connecting.

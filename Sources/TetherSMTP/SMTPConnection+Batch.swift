@@ -13,7 +13,7 @@ extension SMTPConnection {
         var started: PreparedTransaction?
         for (index, message) in messages.enumerated() {
             guard isReusable || started != nil else {
-                results.append(.failure(notSent(after: results)))
+                results.append(.failure(notSent()))
                 continue
             }
             var next: PreparedTransaction?
@@ -41,7 +41,7 @@ extension SMTPConnection {
         return inner.withLock { $0.machine.remainingMessages } >= 2
     }
 
-    private func notSent(after results: [Result<SendReport, SMTPError>]) -> SMTPError {
+    private func notSent() -> SMTPError {
         SMTPError(
             .notAccepted, .connectionClosed, phase: .mailFrom,
             detail: "the connection broke or reached its message limit earlier in the batch; this message was not sent",

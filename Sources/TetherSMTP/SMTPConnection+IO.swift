@@ -43,7 +43,7 @@ extension SMTPConnection {
             }
             let bytes: [UInt8]
             do {
-                bytes = try await stream.read(maximumCount: 16 * 1024, deadline: deadline)
+                bytes = try await stream.read(maximumCount: 4096, deadline: deadline)
             } catch {
                 throw Self.streamFailure(error, phase: phase, deadline: deadline)
             }

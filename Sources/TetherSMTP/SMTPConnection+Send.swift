@@ -70,6 +70,7 @@ extension SMTPConnection {
 
     /// The transaction for `message` started, with its first commands; no I/O.
     func prepareTransaction(_ message: OutgoingMessage) throws(SMTPError) -> PreparedTransaction {
+        guard !message.recipients.isEmpty else { throw SMTPError.invalid("recipients", "the message has no recipient") }
         let capabilities = self.capabilities
         let parameters = try message.mailParameters(for: capabilities)
         var transaction = TransactionStateMachine(

@@ -104,6 +104,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
         return suspended != nil
     }
 
+    /// Records the attempt and does what the script says next.
     public func makeConnection(to target: String, timeout: Duration) async throws -> FakeConnection {
         let (attempt, id, reached) = state.withLock { state in
             state.attemptedTargets.append(target)
@@ -117,23 +118,29 @@ public final class FakeConnectionFactory: ConnectionFactory {
         return try await perform(attempt, id: id, target: target)
     }
 
+    /// Marks `connection` closed.
     public func close(_ connection: FakeConnection) async {
         connection.close()
     }
 
+    /// Counts the validation; a killed or closed connection fails it.
     public func validate(_ connection: FakeConnection) async -> Bool {
         state.withLock { $0.validations += 1 }
         return connection.isAlive
     }
 
+    /// The kind a ``FakeConnectionError`` carries; anything else is ``ConnectionFailureKind/other``.
     public func classify(_ error: any Error) -> ConnectionFailureKind {
         (error as? FakeConnectionError)?.kind ?? .other
     }
 
+    /// Ends operations hanging in ``FakeConnection/hang()`` with ``FakeConnectionError/cancelled``.
     public func cancelOperation(on connection: FakeConnection) {
         connection.cancel()
     }
 
+    /// Rolls back an open transaction, or refuses one when ``discardsOpenTransactions`` is set;
+    /// a killed or closed connection is refused.
     public func reset(_ connection: FakeConnection) async throws -> Bool {
         if connection.isInTransaction && discardsOpenTransactions {
             return false

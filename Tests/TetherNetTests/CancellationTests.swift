@@ -33,7 +33,7 @@ extension TetherNetSuites {
                 _ = try await stream.read(maximumCount: 10, deadline: .inMilliseconds(60_000))
             }
             #expect(error is CancellationError)
-            #expect(elapsed < .milliseconds(500))
+            #expect(elapsed < TetherNetSuites.promptly)
             #expect(stream.isClosed)
             #expect(ProcessCensus.sockets(toPort: listener.port) == 0)
         }
@@ -56,7 +56,7 @@ extension TetherNetSuites {
                 _ = try await TCPStream.connect(host: "127.0.0.1", port: port, deadline: .inMilliseconds(60_000))
             }
             #expect(error is CancellationError)
-            #expect(elapsed < .milliseconds(500))
+            #expect(elapsed < TetherNetSuites.promptly)
             #expect(ProcessCensus.sockets(toPort: port) == filling.count)
         }
 

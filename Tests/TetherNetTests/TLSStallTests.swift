@@ -64,7 +64,7 @@ extension TetherNetSuites {
             let cancelled = ContinuousClock.now
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
-            #expect(ContinuousClock.now - cancelled < .milliseconds(500))
+            #expect(ContinuousClock.now - cancelled < TetherNetSuites.promptly)
             #expect(ProcessCensus.sockets(toPort: port) == 0)
         }
 
@@ -83,7 +83,7 @@ extension TetherNetSuites {
             let cancelled = ContinuousClock.now
             reader.cancel()
             await #expect(throws: CancellationError.self) { _ = try await reader.value }
-            #expect(ContinuousClock.now - cancelled < .milliseconds(500))
+            #expect(ContinuousClock.now - cancelled < TetherNetSuites.promptly)
             #expect(stream.isClosed)
             #expect(ProcessCensus.sockets(toPort: server.port) == 0)
         }

@@ -1,5 +1,6 @@
 import Testing
 import TetherODBC
+import TetherPool
 
 /// The examples of Docs/odbc.md, kept compiling and passing.
 @Suite("Docs/odbc.md examples")
@@ -48,6 +49,29 @@ struct DocExamplesTests {
             }
             await connection.close()
             #expect(balances == [10, 10])
+        }
+    }
+
+    @Test("the pool example runs on SQLite", .needsSQLite)
+    func poolExample() async throws {
+        try await Databases.withSQLite { connectString in
+            try await Databases.with(connectString) { connection in
+                try await connection.withSession { session in
+                    try session.execute("CREATE TABLE jobs (id INTEGER PRIMARY KEY)")
+                    try session.execute("INSERT INTO jobs VALUES (1), (2)")
+                }
+            }
+            let pool = try ConnectionPool(factory: ODBCConnectionFactory(), target: connectString)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await pool.run() }
+                let count = try await pool.withConnection { connection in
+                    try await connection.withSession {
+                        try $0.query("SELECT count(*) FROM jobs")[0].decode(Int.self, at: 0)
+                    }
+                }
+                #expect(count == 2)
+                await pool.shutdown()
+            }
         }
     }
 }

@@ -123,7 +123,9 @@ struct ConnectionPoolFailureTests {
             #expect(error?.underlying as? FakeConnectionError == .authentication)
             let attempts = factory.attempts
             clock.advance(by: .seconds(60))
-            await eventually("the maintenance ticks ran") { clock.sleeperDeadlines.contains { $0.offset > .seconds(60) } }
+            await eventually("the maintenance ticks ran") {
+                clock.sleeperDeadlines.contains { $0.offset > .seconds(60) }
+            }
             #expect(factory.attempts == attempts)
         }
     }

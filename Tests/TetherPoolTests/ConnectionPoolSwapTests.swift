@@ -48,7 +48,8 @@ struct ConnectionPoolSwapTests {
             await eventually("the drain waits") { clock.sleeperDeadlines.contains { $0.offset == .seconds(5) } }
             clock.advance(by: .seconds(5))
             let report = await swap.value
-            #expect(report == SwapReport(generation: 2, drained: 0, forced: 1, duration: .seconds(5), superseded: false))
+            #expect(
+                report == SwapReport(generation: 2, drained: 0, forced: 1, duration: .seconds(5), superseded: false))
             await #expect(throws: FakeConnectionError.cancelled) { try await straggler.value }
             #expect(factory.connections[0].cancellations == 1)
             #expect(factory.connections[0].isClosed)
@@ -114,6 +115,40 @@ struct ConnectionPoolSwapTests {
             await eventually("the new minimum is open") { pool.gauges.idle == 2 }
             #expect(factory.connections[0...1].allSatisfy { $0.isClosed })
             #expect(factory.openConnections.map(\.target) == ["db-a", "db-a"])
+        }
+    }
+
+    @Test("16 tasks keep working while the pool swaps ten times between two targets, and none fails")
+    func swapsUnderLoad() async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(minimum: 2, maximum: 4, factory: factory) { pool, _ in
+            let stop = Gate()
+            let completed = Recorder<String>()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        while !stop.isOpen {
+                            let target = try await pool.withConnection { connection in
+                                try connection.perform()
+                                await Task.yield()
+                                return connection.target
+                            }
+                            completed.append(target)
+                        }
+                    }
+                }
+                var reports: [SwapReport] = []
+                for round in 0..<10 {
+                    reports.append(await pool.swap(to: round % 2 == 0 ? "db-b" : "db-a"))
+                }
+                stop.open()
+                try await group.waitForAll()
+                #expect(reports.map(\.generation) == Array(2...11))
+                #expect(reports.allSatisfy { $0.forced == 0 && !$0.superseded })
+            }
+            #expect(Set(completed.all) == ["db-a", "db-b"])
+            #expect(factory.openConnections.allSatisfy { $0.target == "db-a" })
+            #expect(pool.gauges.generation == 11)
         }
     }
 }

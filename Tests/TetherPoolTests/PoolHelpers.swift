@@ -64,6 +64,8 @@ final class Gate: Sendable {
         }
     }
 
+    var isOpen: Bool { state.withLock { $0.open } }
+
     func open() {
         let waiting = state.withLock { state in
             state.open = true

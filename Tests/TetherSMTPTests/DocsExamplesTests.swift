@@ -25,7 +25,13 @@ struct DocsExamplesTests {
         tls.trustRootsFile = "/etc/tether/smtp-ca.pem"
         configuration.tls = .required(tls)
         configuration.timeouts.connect = .seconds(30)
+        configuration.timeouts.greeting = .seconds(60)
+        configuration.timeouts.tlsHandshake = .seconds(20)
+        configuration.timeouts.command = .seconds(60)
+        configuration.timeouts.dataInitiation = .seconds(60)
+        configuration.timeouts.dataBlock = .seconds(120)
         configuration.timeouts.endOfData = .seconds(600)
+        configuration.timeouts.message = .seconds(900)
         let client = SMTPClient(configuration: configuration, connector: connector.connector)
 
         let sending = Task { try await client.send(message) }
@@ -62,5 +68,27 @@ struct DocsExamplesTests {
         #expect(try await stream.nextLine() == "QUIT")
         stream.send("221 bye\r\n")
         await closing.value
+    }
+
+    @Test("the batch example compiles and runs; a broken batch marks the rest safe to resend")
+    func batch() async throws {
+        let stream = ScriptedByteStream()
+        let connection = try await Script.connection(stream)
+        let messages = try [Script.message(), Script.message()]
+        let sending = Task { () async -> Int in
+            let results = await connection.send(batch: messages)
+            var resendable = 0
+            for case .failure(let error) in results where error.connectionFoundDead {
+                resendable += 1
+                _ = error.detail
+            }
+            return resendable
+        }
+        for _ in 0..<3 { _ = try await stream.nextLine() }
+        stream.send("250 OK\r\n250 OK\r\n354 go\r\n")
+        _ = try await stream.nextData()
+        stream.closeFromPeer()
+        #expect(await sending.value == 1)
+        #expect(SMTPError.retryDecision(for: SMTPError.invalid("to", "bad")) == .stop)
     }
 }

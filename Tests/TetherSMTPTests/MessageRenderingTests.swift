@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TetherTestKit
 
 @testable import TetherSMTP
 
@@ -154,5 +155,25 @@ struct MessageRenderingTests {
         let outgoing = try OutgoingMessage(message)
         #expect(outgoing.recipients.map(\.address) == ["ada@example.com", "hidden@example.com"])
         #expect(!outgoing.content.string.contains("hidden"))
+    }
+
+    @Test("a subject, display name or header word longer than a line is encoded so no line exceeds 998 octets")
+    func longWords() throws {
+        var message = email(subject: String(repeating: "s", count: 2000))
+        message.to = [try EmailAddress("a@example.com", displayName: String(repeating: "n", count: 1500))]
+        message.headers = [(name: "X-Long", value: String(repeating: "h", count: 1200))]
+        let rendered = try message.render()
+        #expect(Decode.lines(rendered).allSatisfy { $0.count <= 998 })
+    }
+
+    @Test("a message whose recipients were emptied after building is refused, not sent")
+    func emptiedRecipients() async throws {
+        var outgoing = try OutgoingMessage(email())
+        outgoing.recipients = []
+        let stream = ScriptedByteStream()
+        let connection = try await Script.connection(stream)
+        let before = stream.transcript
+        let error = await #expect(throws: SMTPError.self) { try await connection.send(outgoing) }
+        #expect(error?.field == "recipients" && stream.transcript == before && connection.isReusable)
     }
 }

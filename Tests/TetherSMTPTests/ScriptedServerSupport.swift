@@ -22,25 +22,17 @@ enum Loopback {
 
     /// How many descriptors this process holds for TCP sockets connected to `port` on
     /// loopback: the client side of sessions with one scripted server, unaffected by tests
-    /// running in parallel against other servers.
+    /// running in parallel against other servers. Asks each descriptor for its peer.
     static func clientSockets(toPort port: Int) -> Int {
-        let digits = String(port, radix: 16, uppercase: true)
-        let hexPort = ":" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-        var inodes = Set<String>()
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            let data = FileHandle(forReadingAtPath: table)?.readDataToEndOfFile() ?? Data()
-            let text = String(decoding: data, as: UTF8.self)
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ")
-                guard fields.count > 9, fields[2].hasSuffix(hexPort) else { continue }
-                inodes.insert(String(fields[9]))
-            }
-        }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return entries.filter { entry in
-            guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)")
-            else { return false }
-            return link.hasPrefix("socket:[") && inodes.contains(String(link.dropFirst(8).dropLast()))
+        return entries.compactMap { Int32($0) }.filter { descriptor in
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(descriptor, $0, &length) == 0 }
+            }
+            return named && address.sin_family == sa_family_t(AF_INET)
+                && Int(UInt16(bigEndian: address.sin_port)) == port
         }.count
     }
 

@@ -10,7 +10,7 @@ struct ScriptedServerTests {
     func silentGreeting() async throws {
         let server = try ScriptedSMTPServer()
         var configuration = Loopback.configuration(server)
-        configuration.timeouts.greeting = .milliseconds(1500)
+        configuration.timeouts.greeting = .milliseconds(500)
         let connecting = Task { try await SMTPConnection.connect(configuration) }
         let peer = try await server.accept()
         #expect(Loopback.clientSockets(toPort: server.port) == 1)

@@ -1,5 +1,10 @@
-import Foundation
+@preconcurrency import Glibc
+import QueueMailerCore
 
-// Not yet: the queue-mailer's commands (migrate, enqueue, run, status, requeue) arrive with its issue.
-FileHandle.standardError.write(Data("queue-mailer: not built yet; see Docs/queue-mailer.md\n".utf8))
-exit(2)
+import class Foundation.ProcessInfo
+
+// Line-buffered output, so nothing printed is lost when the process is stopped.
+setvbuf(stdout, nil, _IOLBF, 0)
+let code = await MailerApp.main(
+    arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+exit(code)

@@ -1,0 +1,89 @@
+import Foundation
+
+extension MailerApp {
+    static func store(_ configuration: MailerConfiguration) async throws -> QueueStore {
+        let connection = try await connect(configuration)
+        return QueueStore(
+            database: SingleConnectionDatabase(connection: connection), schema: schema(configuration),
+            owner: ownerName(configuration), queueName: configuration.queue.name, lease: configuration.queue.lease)
+    }
+
+    static func migrate(_ configuration: MailerConfiguration) async throws -> Int32 {
+        let store = try await store(configuration)
+        let (from, to) = try await store.migrate()
+        print(
+            from == to ? "schema is at version \(to); nothing to do" : "schema migrated from version \(from) to \(to)")
+        return 0
+    }
+
+    /// Reads every line first, reports each refused one by number, stores the rest.
+    static func enqueue(_ options: MailerCommand.EnqueueOptions, _ configuration: MailerConfiguration) async throws
+        -> Int32
+    {
+        let text: String
+        if let file = options.file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw MailerError(.usage, field: file, "cannot read the file")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        } else {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        var valid: [SendRequest] = []
+        var refused = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
+            do {
+                valid.append(try SendRequest.parse(line: trimmed))
+            } catch {
+                refused += 1
+                printError("line \(index + 1) refused: \(error)")
+            }
+        }
+        let store = try await store(configuration)
+        try await store.requireCurrentSchema()
+        var stored = 0
+        var duplicates = 0
+        for start in stride(from: 0, to: valid.count, by: 500) {
+            let batch = Array(valid[start..<min(start + 500, valid.count)])
+            let outcome = try await store.enqueue(batch, defaultMaxAttempts: configuration.queue.defaultMaxAttempts)
+            stored += outcome.filter { $0 }.count
+            duplicates += outcome.filter { !$0 }.count
+        }
+        print("enqueued \(stored), already queued \(duplicates), refused \(refused)")
+        return refused == 0 ? 0 : 65
+    }
+
+    /// Prints the queue's figures; when the database cannot be reached, says so and still prints
+    /// the running instance's metrics (where `queue_mailer_database_up 0` shows it degraded).
+    static func status(_ configuration: MailerConfiguration) async throws -> Int32 {
+        let code: Int32
+        do {
+            let store = try await store(configuration)
+            try await store.requireCurrentSchema()
+            let status = try await store.status()
+            print(StatusReport.table(status, queue: configuration.queue.name))
+            print(StatusReport.metrics(status, queue: configuration.queue.name), terminator: "")
+            code = 0
+        } catch let error as MailerError where error.kind == .database {
+            print("database: unreachable (\(error.reason))")
+            code = 69
+        }
+        if let file = configuration.metrics.textfile, let data = FileManager.default.contents(atPath: file) {
+            print("# metrics of the last running instance, from \(file)")
+            print(String(decoding: data, as: UTF8.self), terminator: "")
+        }
+        return code
+    }
+
+    static func requeue(_ options: MailerCommand.RequeueOptions, _ configuration: MailerConfiguration) async throws
+        -> Int32
+    {
+        let store = try await store(configuration)
+        try await store.requireCurrentSchema()
+        let count = try await store.requeue(options)
+        print("requeued \(count) request\(count == 1 ? "" : "s")")
+        return 0
+    }
+}

@@ -1,0 +1,75 @@
+import TetherODBC
+
+/// What `queue-mailer status` shows, read from the database.
+public struct QueueStatus: Sendable, Equatable {
+    /// Requests by state.
+    public var requestsByState: [String: Int] = [:]
+    /// Attempt results by outcome.
+    public var resultsByOutcome: [String: Int] = [:]
+    /// The ready request waiting longest past its run time, and for how many seconds.
+    public var oldestReady: (id: Int64, seconds: Double)?
+    /// Leases held, per owner, with how many have expired.
+    public var leases: [(owner: String, held: Int, expired: Int)] = []
+
+    public init() {}
+
+    public static func == (lhs: QueueStatus, rhs: QueueStatus) -> Bool {
+        lhs.requestsByState == rhs.requestsByState && lhs.resultsByOutcome == rhs.resultsByOutcome
+            && lhs.oldestReady?.id == rhs.oldestReady?.id
+            && lhs.leases.elementsEqual(rhs.leases, by: { $0 == $1 })
+    }
+}
+
+extension QueueStore {
+    /// Counts by state and outcome, the oldest ready request and the leases held, in this queue.
+    public func status() async throws -> QueueStatus {
+        let (sql, queue) = (self.sql, queueName)
+        return try await database.withSession { session in
+            var status = QueueStatus()
+            for row in try session.query(sql.countByState, [.text(queue)]) {
+                status.requestsByState[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
+            }
+            for row in try session.query(sql.countByOutcome, [.text(queue)]) {
+                status.resultsByOutcome[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
+            }
+            if let row = try session.query(sql.oldestReady, [.text(queue)]).first {
+                status.oldestReady = (try row.decode(Int64.self, at: 0), Self.number(row[1]))
+            }
+            for row in try session.query(sql.leasesByOwner, [.text(queue)]) {
+                let owner = (try? row.decode(String.self, at: 0)) ?? "?"
+                status.leases.append((owner, try row.decode(Int.self, at: 1), Int(Self.number(row[2]))))
+            }
+            return status
+        }
+    }
+
+    /// Makes failed or unknown requests ready again (see ``MailerCommand/RequeueOptions``).
+    ///
+    /// - Returns: how many requests were requeued.
+    public func requeue(_ options: MailerCommand.RequeueOptions) async throws -> Int {
+        let sql = self.sql
+        var parameters: [ODBCValue] = [.int(Int64(options.attempts))]
+        let filter: String
+        if let state = options.state {
+            filter = QueueSQL.stateFilter(withQueue: options.queue != nil)
+            parameters.append(.text(state))
+            if let queue = options.queue { parameters.append(.text(queue)) }
+        } else {
+            filter = QueueSQL.idFilter(count: options.ids.count)
+            parameters += options.ids.map { .int($0) }
+        }
+        let bound = parameters
+        return try await database.withSession { session in
+            try session.execute(sql.requeue(where: filter), bound)
+        }
+    }
+
+    private static func number(_ value: ODBCValue) -> Double {
+        switch value {
+        case .int(let number): Double(number)
+        case .double(let number): number
+        case .decimal(let text), .text(let text): Double(text) ?? 0
+        default: 0
+        }
+    }
+}

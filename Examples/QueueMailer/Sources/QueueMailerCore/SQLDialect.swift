@@ -1,0 +1,57 @@
+// Not yet: no Oracle dialect; Oracle users get the DDL in Docs/queue-mailer.md but the mailer cannot run there.
+
+/// The SQL the queue speaks differs a little between databases; this says how.
+public enum SQLDialect: String, Sendable, CaseIterable {
+    /// PostgreSQL through psqlODBC: several instances may share one database.
+    case postgresql
+    /// SQLite through the SQLite3 ODBC driver: one instance, the demo and embedded default.
+    case sqlite
+
+    /// The dialect of the driver named in `connectString`, or `nil` when the driver is not recognised.
+    public static func detect(connectString: String) -> SQLDialect? {
+        let driver = (ConnectStringText.value(of: "Driver", in: connectString) ?? "").lowercased()
+        if driver.contains("sqlite") { return .sqlite }
+        if driver.contains("postgres") || driver.contains("psql") { return .postgresql }
+        return nil
+    }
+
+    /// The database's current time; timestamps are always the database's, never an instance's clock.
+    public var now: String {
+        switch self {
+        case .postgresql: "now()"
+        case .sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+        }
+    }
+
+    /// The database's current time plus a number of milliseconds bound as the next parameter.
+    public var nowPlusMillisecondsParameter: String {
+        switch self {
+        case .postgresql: "(now() + CAST(? AS BIGINT) * interval '1 millisecond')"
+        case .sqlite: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || (? / 1000.0) || ' seconds')"
+        }
+    }
+
+    /// Seconds from `column` (a timestamp) to the database's current time.
+    public func secondsSince(_ column: String) -> String {
+        switch self {
+        case .postgresql: "EXTRACT(EPOCH FROM (now() - \(column)))"
+        case .sqlite: "((julianday('now') - julianday(\(column))) * 86400.0)"
+        }
+    }
+
+    /// The column type of a timestamp.
+    var timestampType: String {
+        switch self {
+        case .postgresql: "TIMESTAMPTZ"
+        case .sqlite: "TEXT"
+        }
+    }
+
+    /// The column definition of a generated primary key.
+    var identityColumn: String {
+        switch self {
+        case .postgresql: "id BIGSERIAL PRIMARY KEY"
+        case .sqlite: "id INTEGER PRIMARY KEY AUTOINCREMENT"
+        }
+    }
+}

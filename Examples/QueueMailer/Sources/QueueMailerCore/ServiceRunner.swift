@@ -1,0 +1,136 @@
+import Foundation
+import TetherODBC
+import TetherPool
+import TetherSMTP
+
+/// `queue-mailer run`: builds the database and relay pools and the service, runs them with
+/// signal handling, metrics and progress, and shuts everything down in order.
+final class ServiceRunner: Sendable {
+    let configuration: MailerConfiguration
+    let configFile: String?
+    let logger: MailerLogger
+    let metrics: MailerMetrics
+    let owner: String
+
+    init(configuration: MailerConfiguration, configFile: String?, logger: MailerLogger) {
+        self.configuration = configuration
+        self.configFile = configFile
+        self.logger = logger
+        self.metrics = MailerMetrics(queue: configuration.queue.name)
+        self.owner = MailerApp.ownerName(configuration)
+    }
+
+    func run(untilEmpty: Bool) async throws -> Int32 {
+        let databasePool = try ConnectionPool(
+            factory: ODBCConnectionFactory(), target: try configuration.database.odbcConnectString(),
+            configuration: Self.databasePoolConfiguration(configuration.database))
+        let relayPool = try ConnectionPool(
+            factory: SMTPSessionFactory(connector: .tcp), target: configuration.relay.smtpConfiguration(),
+            configuration: Self.relayPoolConfiguration(configuration.relay))
+        let store = QueueStore(
+            database: PooledDatabase(pool: databasePool), schema: MailerApp.schema(configuration), owner: owner,
+            queueName: configuration.queue.name, lease: configuration.queue.lease)
+        let pools = Pools(database: databasePool, relay: relayPool)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await databasePool.run() }
+            group.addTask { await relayPool.run() }
+            do {
+                try await store.requireCurrentSchema()
+                let counts = try await runService(store: store, pools: pools, untilEmpty: untilEmpty)
+                await pools.shutdown()
+                logger.info(
+                    "stopped",
+                    [
+                        "claimed": counts.claimed, "sent": counts.sent, "retried": counts.retried,
+                        "failed": counts.failed, "unknown": counts.unknown, "released": counts.released,
+                    ])
+                return 0
+            } catch {
+                await pools.shutdown()
+                throw error
+            }
+        }
+    }
+
+    private func runService(store: QueueStore, pools: Pools, untilEmpty: Bool) async throws
+        -> MailerService<ContinuousClock>.RunCounts
+    {
+        let onTerminal = isatty(STDERR_FILENO) == 1 && untilEmpty
+        let service = try makeService(
+            store: store, relayPool: pools.relay, databasePool: pools.database, quiet: onTerminal)
+        let signals = SignalHandlers(
+            logger: logger, onStop: { service.beginShutdown() }, onReload: { await self.reload(pools) })
+        defer { signals.cancel() }
+        logger.info(
+            "started",
+            [
+                "instance": owner, "queue": configuration.queue.name,
+                "database": ConnectStringText.redacted(configuration.database.connectString),
+                "relay": "\(configuration.relay.host):\(configuration.relay.port)",
+                "tls": configuration.relay.tls.rawValue, "concurrency": configuration.queue.concurrency,
+                "until_empty": untilEmpty,
+            ])
+        let tickers = Tickers(runner: self, store: store, pools: pools, service: service, progress: onTerminal)
+        let tickerTask = Task { await tickers.run() }
+        let counts = await service.run(untilEmpty: untilEmpty)
+        tickerTask.cancel()
+        await tickerTask.value
+        await tickers.finish()
+        return counts
+    }
+
+    private func makeService(
+        store: QueueStore, relayPool: ConnectionPool<SMTPSessionFactory>,
+        databasePool: ConnectionPool<ODBCConnectionFactory>, quiet: Bool
+    ) throws -> MailerService<ContinuousClock> {
+        let sendPolicy = try configuration.retry.policy(section: "retry")
+        let databasePolicy = try configuration.databaseRetry.policy(section: "database_retry")
+        let classifier = OutcomeClassifier(maximumHint: configuration.retry.maximumHint) { attempt in
+            RetrySettings.delay(after: attempt, policy: sendPolicy)
+        }
+        // Under the progress line only warnings and errors are logged, each clearing the line first.
+        let serviceLogger =
+            quiet
+            ? MailerLogger(
+                level: max(logger.level, .warning),
+                sink: { line in FileHandle.standardError.write(Data("\r\u{1B}[K\(line)\n".utf8)) })
+            : logger
+        return MailerService(
+            queue: store, transport: SMTPTransport(pool: relayPool), settings: configuration.queue,
+            classifier: classifier, databaseBackoff: { RetrySettings.delay(after: $0, policy: databasePolicy) },
+            logger: serviceLogger, metrics: metrics, clock: ContinuousClock(),
+            databaseRecovered: { [logger] in
+                // The database came back, maybe after a failover: replace every connection.
+                let report = await databasePool.reconnect()
+                logger.info("reconnected", Self.fields("database", report))
+            })
+    }
+
+    /// SIGHUP: re-reads the configuration and swaps both pools to it without dropping work.
+    private func reload(_ pools: Pools) async {
+        let updated: MailerConfiguration
+        let connectString: ODBCConnectString
+        do {
+            updated = try MailerConfiguration.load(file: configFile, environment: ProcessInfo.processInfo.environment)
+            connectString = try updated.database.odbcConnectString()
+        } catch {
+            logger.error("reload_failed", ["error": "\(error)", "keeping": "current settings"])
+            return
+        }
+        let database = await pools.database.swap(to: connectString)
+        logger.info("swapped", Self.fields("database", database))
+        let relay = await pools.relay.swap(to: updated.relay.smtpConfiguration())
+        logger.info("swapped", Self.fields("relay", relay))
+        // Not yet: queue, retry, metrics and log settings are read only at start; changing them needs a restart.
+        if updated.queue != configuration.queue {
+            logger.warning("restart_needed", ["reason": "queue settings change only on restart"])
+        }
+    }
+
+    private static func fields(_ pool: String, _ report: SwapReport) -> KeyValuePairs<String, any Sendable> {
+        [
+            "pool": pool, "generation": report.generation, "drained": report.drained, "forced": report.forced,
+            "duration": DurationText.format(report.duration), "superseded": report.superseded,
+        ]
+    }
+}

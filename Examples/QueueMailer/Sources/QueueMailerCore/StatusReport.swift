@@ -1,0 +1,62 @@
+/// How `status` prints the queue: a table for people, Prometheus text for machines.
+public enum StatusReport {
+    static let states = ["ready", "running", "done", "failed", "unknown", "cancelled"]
+
+    /// The table: requests by state, results by outcome, the oldest ready request, leases.
+    public static func table(_ status: QueueStatus, queue: String) -> String {
+        var lines = ["queue \(queue)", "", "requests by state"]
+        for state in states {
+            lines.append("  \(pad(state)) \(status.requestsByState[state, default: 0])")
+        }
+        lines += ["", "attempts by outcome"]
+        for outcome in AttemptOutcome.allCases {
+            lines.append("  \(pad(outcome.rawValue)) \(status.resultsByOutcome[outcome.rawValue, default: 0])")
+        }
+        lines.append("")
+        if let oldest = status.oldestReady {
+            lines.append("oldest ready request: id \(oldest.id), waiting \(Int(oldest.seconds.rounded()))s")
+        } else {
+            lines.append("oldest ready request: none")
+        }
+        if status.leases.isEmpty {
+            lines.append("leases held: none")
+        } else {
+            lines.append("leases held")
+            for lease in status.leases {
+                lines.append("  \(pad(lease.owner, 24)) \(lease.held) held, \(lease.expired) expired")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same figures as Prometheus gauges.
+    public static func metrics(_ status: QueueStatus, queue: String) -> String {
+        var lines = [
+            "# HELP queue_mailer_requests Requests in the queue by state.", "# TYPE queue_mailer_requests gauge",
+        ]
+        for state in states {
+            lines.append(
+                "queue_mailer_requests{queue=\"\(queue)\",state=\"\(state)\"} "
+                    + "\(status.requestsByState[state, default: 0])"
+            )
+        }
+        lines += ["# HELP queue_mailer_attempts Attempt results by outcome.", "# TYPE queue_mailer_attempts gauge"]
+        for outcome in AttemptOutcome.allCases {
+            let count = status.resultsByOutcome[outcome.rawValue, default: 0]
+            lines.append("queue_mailer_attempts{queue=\"\(queue)\",outcome=\"\(outcome.rawValue)\"} \(count)")
+        }
+        lines += [
+            "# HELP queue_mailer_oldest_ready_seconds How long the oldest ready request has waited.",
+            "# TYPE queue_mailer_oldest_ready_seconds gauge",
+            "queue_mailer_oldest_ready_seconds{queue=\"\(queue)\"} \(Int(status.oldestReady?.seconds.rounded() ?? 0))",
+            "# HELP queue_mailer_leases_held Requests claimed and not finished.",
+            "# TYPE queue_mailer_leases_held gauge",
+            "queue_mailer_leases_held{queue=\"\(queue)\"} \(status.leases.reduce(0) { $0 + $1.held })",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func pad(_ text: String, _ width: Int = 10) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

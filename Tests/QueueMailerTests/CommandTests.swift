@@ -1,0 +1,82 @@
+import Foundation
+import QueueMailerCore
+import Testing
+
+extension MailerIntegration {
+    /// The commands as an operator runs them: the real program, its output and exit codes.
+    @Suite("queue-mailer commands")
+    struct CommandTests {
+        struct Run {
+            var status: Int32
+            var output: String
+        }
+
+        private func run(_ arguments: [String], _ environment: [String: String], in directory: String) async throws
+            -> Run
+        {
+            let log = directory + "/command-\(UUID().uuidString).log"
+            var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUEUE_MAILER_") }
+            base.merge(environment) { $1 }
+            let status = try await ChildProcess.run(SignalTests.binary, arguments, environment: base, log: log)
+            return Run(status: status, output: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        }
+
+        @Test("migrate, enqueue the samples, status and requeue, with the exit codes the guide gives")
+        func operatorSession() async throws {
+            let directory = NSTemporaryDirectory() + "queue-mailer-commands-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let environment = ["QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/q.db;"]
+
+            let before = try await run(["status"], environment, in: directory)
+            #expect(before.status == 70)
+            #expect(before.output.contains("run `queue-mailer migrate`"))
+
+            let migrate = try await run(["migrate"], environment, in: directory)
+            #expect(migrate.status == 0)
+            #expect(migrate.output.contains("schema migrated from version 0 to \(Schema.latestVersion)"))
+            #expect(try await run(["migrate"], environment, in: directory).output.contains("nothing to do"))
+
+            let enqueue = try await run(["enqueue", Samples.path("requests.jsonl")], environment, in: directory)
+            #expect(enqueue.status == 65, "one sample line is refused")
+            #expect(enqueue.output.contains("line 9 refused: request error: to[0]"))
+            #expect(enqueue.output.contains("enqueued 8, already queued 0, refused 1"))
+            let again = try await run(["enqueue", Samples.path("requests.jsonl")], environment, in: directory)
+            #expect(again.output.contains("enqueued 0, already queued 8, refused 1"))
+
+            let status = try await run(["status"], environment, in: directory)
+            #expect(status.status == 0)
+            #expect(status.output.contains("  ready      8"))
+            #expect(status.output.contains("queue_mailer_requests{queue=\"default\",state=\"ready\"} 8"))
+
+            let requeue = try await run(["requeue", "--state", "failed"], environment, in: directory)
+            #expect(requeue.status == 0)
+            #expect(requeue.output.contains("requeued 0 requests"))
+        }
+
+        @Test("bad arguments exit 64 and bad configuration 78, each naming what was wrong")
+        func badInput() async throws {
+            let directory = NSTemporaryDirectory()
+            let usage = try await run(["run", "--forever"], [:], in: directory)
+            #expect(usage.status == 64)
+            #expect(usage.output.contains("--forever"))
+            let config = try await run(["status"], ["QUEUE_MAILER_RELAY_PORT": "seventy"], in: directory)
+            #expect(config.status == 78)
+            #expect(config.output.contains("relay.port (from QUEUE_MAILER_RELAY_PORT)"))
+            let help = try await run(["enqueue", "--help"], [:], in: directory)
+            #expect(help.status == 0)
+            #expect(help.output.contains("usage: queue-mailer [--config FILE] enqueue"))
+        }
+
+        @Test("status with the database unreachable says so and exits 69")
+        func statusWithoutDatabase() async throws {
+            let directory = NSTemporaryDirectory() + "queue-mailer-commands-" + UUID().uuidString
+            let environment = [
+                "QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/missing/q.db;"
+            ]
+            let status = try await run(["status"], environment, in: NSTemporaryDirectory())
+            #expect(status.status == 69, "\(status.output)")
+            #expect(status.output.contains("database: unreachable"))
+        }
+    }
+}

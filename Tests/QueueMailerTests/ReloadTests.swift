@@ -1,0 +1,64 @@
+import Foundation
+import Glibc
+import QueueMailerCore
+import Testing
+
+extension MailerIntegration {
+    /// SIGHUP against the real program: the relay moves to new settings without dropping work.
+    @Suite("SIGHUP hot swap")
+    struct ReloadTests {
+        @Test("SIGHUP re-reads the configuration and swaps the relay pool without losing a request")
+        func sighupSwapsRelay() async throws {
+            let first = try SlowLoopbackRelay(finalReplyDelay: .milliseconds(60))
+            let second = try SlowLoopbackRelay(finalReplyDelay: .milliseconds(60))
+            defer {
+                first.close()
+                second.close()
+            }
+            try await withFixture(.sqlite) { fixture in
+                _ = try await fixture.store().enqueue(
+                    (1...40).map { sampleRequest("hup-\($0)") }, defaultMaxAttempts: 5)
+                let directory = fixture.directory ?? NSTemporaryDirectory()
+                let config = directory + "/mailer.json"
+                try writeConfig(config, fixture: fixture, port: first.port)
+                var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUEUE_MAILER_") }
+                environment["QUEUE_MAILER_CONFIG"] = config
+                let log = directory + "/mailer.log"
+                let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
+                try await waitUntil { first.acceptedCount >= 3 }
+                try writeConfig(config, fixture: fixture, port: second.port)
+                kill(pid, SIGHUP)
+                try await waitUntil { second.acceptedCount >= 3 }
+                kill(pid, SIGTERM)
+                let status = await ChildProcess.wait(pid)
+                let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                #expect(status == 0, "\(output)")
+                #expect(output.contains("event=swapped pool=relay"))
+                #expect(output.contains("event=swapped pool=database"))
+                let states = try await fixture.store().status().requestsByState
+                #expect(states["done"] == first.acceptedCount + second.acceptedCount)
+                #expect(states["done", default: 0] + states["ready", default: 0] == 40)
+                try await expectQueueSettled(fixture)
+            }
+        }
+
+        private func writeConfig(_ path: String, fixture: StoreFixture, port: Int) throws {
+            let config: JSONValue = .object([
+                "database": .object(["connect_string": .string(fixture.connectString)]),
+                "relay": .object(["host": .string("127.0.0.1"), "port": .number(Double(port)), "tls": .string("none")]),
+                "queue": .object(["concurrency": .number(1), "poll_interval": .string("50ms")]),
+            ])
+            try Data(config.compactText.utf8).write(to: URL(fileURLWithPath: path))
+        }
+
+        private func waitUntil(_ condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !condition() {
+                guard ContinuousClock.now < deadline else {
+                    throw ChildProcess.Failure(description: "timed out waiting")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+}
