@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitizer="$1"
 case "$sanitizer" in
-    thread) export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0 second_deadlock_stack=1}" ;;
+    thread)
+        suppressions="$PWD/scripts/tsan-suppressions.txt"
+        export TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1 suppressions=$suppressions}" ;;
     # XCTest itself leaks, so leak detection stays off; every other address check is on.
     address) export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" ;;
     *) echo "usage: $0 thread|address" >&2; exit 2 ;;
