@@ -7,7 +7,7 @@ DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd li
 	openssl postgresql-15 sqlite3 procps
 
 .PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool bench-odbc \
-	test-tsan test-asan fuzz fuzz-ci
+	bench-smtp-tls bench-pool-peers bench-mailer test-tsan test-asan fuzz fuzz-ci
 
 all: build
 
@@ -36,8 +36,15 @@ bench-odbc: deps
 demo: deps
 	@scripts/demo.sh
 
-# Every benchmark suite; each prints one JSON object per case and peer (see Docs/performance.md).
-bench: bench-channels bench-net
+# Every benchmark suite, one after another; each prints one JSON object per case and peer (see
+# Docs/performance.md). The peer suites also record their lines in Benchmarks/.out/results.jsonl,
+# from which the chart Docs/pool-throughput.svg and the table for performance.md are made.
+bench:
+	mkdir -p Benchmarks/.out
+	rm -f Benchmarks/.out/results.jsonl
+	$(MAKE) bench-channels bench-net bench-smtp bench-pool bench-odbc bench-smtp-tls bench-pool-peers bench-mailer
+	/usr/bin/python3 Benchmarks/Peers/chart.py
+	/usr/bin/python3 Benchmarks/Peers/table.py
 
 # BoundedChannel beside AsyncStream and a buffered Go channel (Debian's golang-go), release build,
 # measured alternately in one run of the Swift program, which starts the Go peer itself.
@@ -57,6 +64,38 @@ bench-net: deps
 bench-smtp: deps
 	$(SWIFT) build -c release --product SMTPBenchmark $(SWIFT_FLAGS)
 	.build/release/SMTPBenchmark "$$(Benchmarks/SMTPPeer/unpack-postfix.sh)"
+# 10,000 messages of 1 KB over one STARTTLS connection to a loopback Go sink, our client
+# (one at a time, and in batches of 100) beside Go's net/smtp reusing its connection.
+bench-smtp-tls: deps
+	@scripts/install-deps.sh golang-go
+	$(SWIFT) build -c release --product SMTPSendBenchmark $(SWIFT_FLAGS)
+	mkdir -p .build/bench
+	go build -o .build/bench/tls-sink Benchmarks/Peers/tls-sink/main.go
+	go build -o .build/bench/go-smtp Benchmarks/Peers/go-smtp/main.go
+	/usr/bin/python3 Benchmarks/Peers/bench_smtp_tls.py .build/release/SMTPSendBenchmark \
+		.build/bench/tls-sink .build/bench/go-smtp
+
+# SELECT 1 at 1, 8 and 32 workers through TetherPool + TetherODBC beside HikariCP (JDBC) and
+# pgbench (the ceiling), and the raw ODBC loop at one worker; then throughput and p99 during ten
+# hot swaps between two roles, beside HikariCP's credential change and soft evict.
+bench-pool-peers: deps
+	@scripts/install-deps.sh default-jdk-headless libhikaricp-java libpostgresql-jdbc-java libslf4j-java
+	$(SWIFT) build -c release --product PoolPeersBenchmark $(SWIFT_FLAGS)
+	mkdir -p .build/bench/java
+	javac -d .build/bench/java -cp /usr/share/java/HikariCP.jar Benchmarks/Peers/HikariSelectOne.java
+	cc -O2 -Wall -o .build/bench/raw_odbc_peer Benchmarks/ODBCPeer/raw_odbc_peer.c -lodbc -lpthread
+	scripts/with-test-servers.sh /usr/bin/python3 Benchmarks/Peers/bench_pool_peers.py \
+		.build/release/PoolPeersBenchmark .build/bench/raw_odbc_peer .build/bench/java
+	/usr/bin/python3 Benchmarks/Peers/chart.py
+
+# 20,000 requests from PostgreSQL through queue-mailer to smtp-sink over 8 connections, beside our
+# bare SMTP client sending as many messages over as many connections; then two instances.
+bench-mailer: deps
+	$(SWIFT) build -c release --product queue-mailer $(SWIFT_FLAGS)
+	$(SWIFT) build -c release --product SMTPSendBenchmark $(SWIFT_FLAGS)
+	scripts/with-test-servers.sh /usr/bin/python3 Benchmarks/Peers/bench_mailer.py .build/release/queue-mailer \
+		.build/release/SMTPSendBenchmark "$$(Benchmarks/SMTPPeer/unpack-postfix.sh)"
+
 # Pool overhead and fairness with fake connections: acquire + release, 1,000 tasks on 50
 # connections, and latency while swapping.
 bench-pool: deps

@@ -79,6 +79,14 @@ let package = Package(
             name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
 
         .executableTarget(
+            name: "SMTPSendBenchmark", dependencies: ["TetherSMTP", "TetherNet"], path: "Benchmarks/SMTPSend",
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "PoolPeersBenchmark", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/PoolPeers",
+            swiftSettings: strict),
+
+        .executableTarget(
             name: "PoolBenchmark", dependencies: ["TetherPool", "TetherTestKit"], path: "Benchmarks/Pool",
             swiftSettings: strict),
 

@@ -21,7 +21,7 @@ extension Email {
     ]
 
     private func headerFields() throws(SMTPError) -> [(String, String)] {
-        var fields: [(String, String)] = [("Date", Self.rfc5322Date(date)), ("From", Self.mailboxList([from]))]
+        var fields: [(String, String)] = [("Date", RFC5322Date.string(from: date)), ("From", Self.mailboxList([from]))]
         if !to.isEmpty { fields.append(("To", Self.mailboxList(to))) }
         if !cc.isEmpty { fields.append(("Cc", Self.mailboxList(cc))) }
         if !replyTo.isEmpty { fields.append(("Reply-To", Self.mailboxList(replyTo))) }
@@ -66,14 +66,6 @@ extension Email {
             guard let name = address.displayName else { return address.address }
             return "\(HeaderEncoding.phrase(name)) <\(address.address)>"
         }.joined(separator: ", ")
-    }
-
-    private static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
     }
 
     private var boundarySeed: String {

@@ -7,7 +7,8 @@ import TetherTestKit
 extension TetherNetSuites {
     @Suite("STARTTLS against the throwaway aiosmtpd server")
     struct SMTPServerTLSTests {
-        private let soon = ContinuousClock.Instant.inMilliseconds(10_000)
+        /// A fresh deadline for each operation: generous, since a loaded 2-core machine stalls.
+        private var soon: ContinuousClock.Instant { .inMilliseconds(10_000) }
 
         /// Reads until the buffer ends with a final reply line (`NNN ` ... CRLF).
         private func readReply(_ stream: TCPStream) async throws -> String {

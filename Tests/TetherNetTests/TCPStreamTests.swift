@@ -8,7 +8,8 @@ import TetherTestKit
 extension TetherNetSuites {
     @Suite("TCPStream over plain TCP")
     struct TCPStreamTests {
-        private let soon = ContinuousClock.Instant.inMilliseconds(5000)
+        /// A fresh deadline for each operation: generous, since a loaded 2-core machine stalls.
+        private var soon: ContinuousClock.Instant { .inMilliseconds(10_000) }
 
         @Test("bytes written come back from an echo server over IPv4", arguments: [1, 100, 70_000])
         func echoesOverIPv4(size: Int) async throws {

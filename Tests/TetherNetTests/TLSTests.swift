@@ -7,7 +7,8 @@ import TetherTestKit
 extension TetherNetSuites {
     @Suite("TCPStream over TLS")
     struct TLSTests {
-        private let soon = ContinuousClock.Instant.inMilliseconds(5000)
+        /// A fresh deadline for each operation: generous, since a loaded 2-core machine stalls.
+        private var soon: ContinuousClock.Instant { .inMilliseconds(10_000) }
 
         private func trusting(_ file: String) -> TLSConfiguration {
             var configuration = TLSConfiguration()
