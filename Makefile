@@ -6,7 +6,8 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd libssl-dev \
 	openssl postgresql-15 sqlite3 procps
 
-.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool bench-odbc bench-smtp-tls bench-pool-peers bench-mailer
+.PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool bench-odbc \
+	bench-smtp-tls bench-pool-peers bench-mailer test-tsan test-asan fuzz fuzz-ci
 
 all: build
 
@@ -100,6 +101,24 @@ bench-mailer: deps
 bench-pool: deps
 	$(SWIFT) build -c release --product PoolBenchmark $(SWIFT_FLAGS)
 	.build/release/PoolBenchmark
+
+# Every test under ThreadSanitizer, then under AddressSanitizer (leak detection off: XCTest
+# leaks), each in its own build directory, one test at a time; a report fails the run even
+# when the tests print "passed" (see Docs/reliability.md).
+test-tsan: deps
+	scripts/test-sanitized.sh thread
+
+test-asan: deps
+	scripts/test-sanitized.sh address
+
+# Each libFuzzer target under Fuzz/ for FUZZ_SECONDS (default 300); crashes land in
+# .build/fuzz/crashes. fuzz-ci is the short run CI makes.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-ci: deps
+	scripts/fuzz.sh 45
 
 clean:
 	rm -rf .build

@@ -110,6 +110,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherLeakTests",
+            dependencies: [
+                "TetherChannels", "TetherNet", "TetherPool", "TetherRetry", "TetherSMTP", "TetherODBC", "TetherTestKit",
+            ],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,7 +15,7 @@ final class EventLoop: Sendable {
 
     let epollDescriptor: Int32
     let wakeDescriptor: Int32
-    let state = Mutex(LoopState())
+    let state = Locked(LoopState())
 
     static let wakeData: UInt64 = 0
 

@@ -21,12 +21,12 @@ final class Resolver: Sendable {
 
     /// Where the resolver thread leaves the result for the waiting caller.
     private final class Answer: Sendable {
-        let result = Mutex<Result<[SocketAddress], NetworkError>?>(nil)
+        let result = Locked<Result<[SocketAddress], NetworkError>?>(nil)
     }
 
-    private let jobs = Mutex<[Job]>([])
+    private let jobs = Locked<[Job]>([])
     private let jobsQueued = DispatchSemaphore(value: 0)
-    private let started = Mutex(false)
+    private let started = Locked(false)
 
     /// The addresses of `host` (an IP literal is parsed without a lookup), in `getaddrinfo`'s order.
     ///

@@ -32,7 +32,7 @@ public final class TCPStream: ByteStream {
         var isSecure = false
     }
 
-    let core: Mutex<Core>
+    let core: Locked<Core>
     let token: SocketToken
     let loop: EventLoop
 
@@ -47,7 +47,7 @@ public final class TCPStream: ByteStream {
     public let host: String
 
     init(descriptor: Int32, token: SocketToken, loop: EventLoop, host: String, peer: SocketAddress) {
-        self.core = Mutex(Core(descriptor: descriptor))
+        self.core = Locked(Core(descriptor: descriptor))
         self.token = token
         self.loop = loop
         self.host = host

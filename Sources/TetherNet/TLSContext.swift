@@ -10,7 +10,7 @@ final class TLSContext: @unchecked Sendable {
     let pointer: OpaquePointer
     let configuration: TLSConfiguration
 
-    private static let cache = Mutex<[TLSConfiguration: TLSContext]>([:])
+    private static let cache = Locked<[TLSConfiguration: TLSContext]>([:])
 
     /// The cached context for `configuration`, built on first use.
     ///

@@ -13,7 +13,7 @@ final class CancelSlot: Sendable {
         var executing: UInt?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Marks `session` cancelled, and stops its running statement if there is one.
     func cancel(_ session: SessionToken) {

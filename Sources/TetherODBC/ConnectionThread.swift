@@ -80,7 +80,7 @@ private final class Mailbox: Sendable {
         var stopping = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let wakeup = DispatchSemaphore(value: 0)
     /// The kernel's id for the thread, 0 until it runs; tests look for it in /proc/self/task.
     let threadID = Atomic<Int32>(0)

@@ -13,7 +13,7 @@ final class Handoff<T: Sendable>: Sendable {
         case finished
     }
 
-    private let state = Mutex(State.initial)
+    private let state = Locked(State.initial)
 
     /// Suspends until resumed or abandoned; `start` runs once the continuation is in place.
     func wait(_ start: (Handoff<T>) -> Void) async throws -> T {

@@ -77,14 +77,33 @@ public struct ODBCConnectString: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `value` as it must be written in a connect string.
+    ///
+    /// Decided by Unicode scalar, not by `Character`: a combining mark after `;` or `}` makes
+    /// one `Character` that equals neither, yet a driver manager reads the bytes and would still
+    /// end the value there.
     static func escape(_ value: String) -> String {
+        let scalars = value.unicodeScalars
         let needsBraces =
-            value.contains(where: { ";{}=".contains($0) })
-            || value.first == " " || value.last == " " || value.first == "\t" || value.last == "\t"
+            scalars.contains(where: isDelimiter)
+            || scalars.first?.properties.isWhitespace == true || scalars.last?.properties.isWhitespace == true
         guard needsBraces else {
             return value
         }
-        return "{" + value.replacing("}", with: "}}") + "}"
+        var escaped = String.UnicodeScalarView()
+        escaped.append("{")
+        for scalar in scalars {
+            escaped.append(scalar)
+            if scalar == "}" {
+                escaped.append("}")
+            }
+        }
+        escaped.append("}")
+        return String(escaped)
+    }
+
+    /// Whether `scalar` ends a key or a plain value, or opens or closes a braced one.
+    static func isDelimiter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == ";" || scalar == "=" || scalar == "{" || scalar == "}"
     }
 
     /// Checks that every key and value can be written: no empty key, no key with `;`, `=`,
@@ -94,10 +113,11 @@ public struct ODBCConnectString: Sendable, Hashable, CustomStringConvertible {
     public func validate() throws(ODBCError) {
         for attribute in attributes {
             let key = attribute.key
-            if key.isEmpty || key.contains(where: { ";={}\0".contains($0) }) || key.trimmed != key {
+            let scalars = key.unicodeScalars
+            if key.isEmpty || scalars.contains(where: { Self.isDelimiter($0) || $0 == "\0" }) || key.trimmed != key {
                 throw .invalidArgument("ODBCConnectString", "the key '\(key)' is empty or holds ; = { } or spaces")
             }
-            if attribute.value.contains("\0") {
+            if attribute.value.unicodeScalars.contains("\0") {
                 throw .invalidArgument("ODBCConnectString", "the value of '\(key)' holds a NUL character")
             }
         }
@@ -105,7 +125,17 @@ public struct ODBCConnectString: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension String {
+    /// The string without whitespace scalars at either end.
     var trimmed: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        String(Substring(self).unicodeScalars.trimmed)
+    }
+}
+
+extension Substring.UnicodeScalarView {
+    /// The scalars without whitespace at either end.
+    var trimmed: Substring.UnicodeScalarView {
+        let start = firstIndex { !$0.properties.isWhitespace } ?? endIndex
+        let end = lastIndex { !$0.properties.isWhitespace }.map(index(after:)) ?? start
+        return self[start..<end]
     }
 }

@@ -5,15 +5,15 @@ extension ConnectionPool {
     /// just as a connection was handed to it gives the connection back before throwing.
     func acquire() async throws -> Lease {
         let now = clock.elapsed()
-        if let lease = state.withAnnotatedLock({ $0.tryAcquireIdle(now: now) }) {
+        if let lease = state.withLock({ $0.tryAcquireIdle(now: now) }) {
             delegate?.leaseAcquired(waited: .zero)
             return lease
         }
         let holdsLease = LeaseContext.heldPools.contains(ObjectIdentifier(self))
-        let id = state.withAnnotatedLock { $0.machine.makeID() }
+        let id = state.withLock { $0.machine.makeID() }
         let lease = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
-                let effects = state.withAnnotatedLock { state -> [Effect] in
+                let effects = state.withLock { state -> [Effect] in
                     if Task.isCancelled {
                         return [.resume(continuation, .failure(CancellationError()), waited: nil)]
                     }
@@ -30,7 +30,7 @@ extension ConnectionPool {
                 perform(effects)
             }
         } onCancel: {
-            let continuation = state.withAnnotatedLock { state in
+            let continuation = state.withLock { state in
                 state.machine.cancelWaiter(id) ? state.waiters.removeValue(forKey: id) : nil
             }
             continuation?.resume(throwing: CancellationError())
@@ -45,7 +45,7 @@ extension ConnectionPool {
     /// Gives `lease` back.
     func release(_ lease: Lease, _ disposition: Machine.Disposition) {
         let now = clock.elapsed()
-        let effects = state.withAnnotatedLock {
+        let effects = state.withLock {
             $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now))
         }
         if !effects.isEmpty {

@@ -167,7 +167,7 @@ extension ConnectionPool {
             case .close, .forceClose:
                 Task { await self.execute(job) }
             case .create(let creation, _, _):
-                state.withAnnotatedLock { $0.machine.creationAbandoned(creation) }
+                state.withLock { $0.machine.creationAbandoned(creation) }
             case .waiterTimer, .drainTimer:
                 break
             }

@@ -9,17 +9,17 @@ extension ConnectionPool {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.maintain() }
-                perform(state.withAnnotatedLock { $0.effects(for: $0.machine.startMinimumCreations()) })
+                perform(state.withLock { $0.effects(for: $0.machine.startMinimumCreations()) })
                 while let job = await jobs.next() {
                     group.addTask { await self.execute(job) }
                 }
                 group.cancelAll()
             }
         } onCancel: {
-            perform(state.withAnnotatedLock { $0.effects(for: $0.machine.shutdown(now: clock.elapsed())) })
+            perform(state.withLock { $0.effects(for: $0.machine.shutdown(now: clock.elapsed())) })
         }
         jobs.finish()
-        let waiting = state.withAnnotatedLock { state in
+        let waiting = state.withLock { state in
             state.runFinished = true
             defer { state.shutdownWaiters = [] }
             return state.shutdownWaiters
@@ -34,24 +34,24 @@ extension ConnectionPool {
         case .close(let connection, let generation, let reason):
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: reason)
-            perform(state.withAnnotatedLock { $0.closeFinished(generation: generation) })
+            perform(state.withLock { $0.closeFinished(generation: generation) })
         case .forceClose(let connection, let generation):
             factory.cancelOperation(on: connection)
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: .forced)
-            perform(state.withAnnotatedLock { $0.closeFinished(generation: generation) })
+            perform(state.withLock { $0.closeFinished(generation: generation) })
         case .waiterTimer(let deadline):
             // A cancelled sleep means shutdown: firing early is harmless, as only due waiters expire.
             try? await clock.sleep(deadline)
             perform(
-                state.withAnnotatedLock {
+                state.withLock {
                     $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.elapsed()))
                 })
         case .drainTimer(let generation, let deadline):
             // A cancelled sleep means run() was cancelled: the drain is forced at once.
             try? await clock.sleep(deadline)
             perform(
-                state.withAnnotatedLock {
+                state.withLock {
                     $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.elapsed()))
                 })
         }
@@ -64,7 +64,7 @@ extension ConnectionPool {
             guard (try? await clock.sleep(next)) != nil else {
                 return
             }
-            perform(state.withAnnotatedLock { $0.effects(for: $0.machine.maintenanceTick(now: clock.elapsed())) })
+            perform(state.withLock { $0.effects(for: $0.machine.maintenanceTick(now: clock.elapsed())) })
         }
     }
 
@@ -79,16 +79,16 @@ extension ConnectionPool {
                 })
             delegate?.connectionCreated(generation: generation)
             perform(
-                state.withAnnotatedLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
+                state.withLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
         } catch {
             // The policy gave up or the task was cancelled; the machine may have let go already.
-            state.withAnnotatedLock { $0.machine.creationAbandoned(creation) }
+            state.withLock { $0.machine.creationAbandoned(creation) }
         }
     }
 
     private func creationAttemptFailed(_ creation: Int, generation: Int, error: any Error) -> RetryDecision {
         let kind = factory.classify(error)
-        let (effects, retry) = state.withAnnotatedLock { state in
+        let (effects, retry) = state.withLock { state in
             let (actions, retry) = state.machine.creationAttemptFailed(
                 creation: creation, error: error, kind: kind, now: clock.elapsed())
             return (state.effects(for: actions), retry)

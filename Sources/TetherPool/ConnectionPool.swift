@@ -38,7 +38,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
 
     let delegate: (any ConnectionPoolDelegate)?
     let clock: PoolClock
-    let state: Mutex<State>
+    let state: Locked<State>
     let operations = Atomic<Int>(0)
     let jobs = JobQueue<Job>()
 
@@ -61,7 +61,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         self.configuration = configuration
         self.delegate = delegate
         self.clock = PoolClock(clock)
-        self.state = Mutex(State(machine: Machine(configuration: configuration), targets: [1: target]))
+        self.state = Locked(State(machine: Machine(configuration: configuration), targets: [1: target]))
     }
 
     /// Makes a pool timed by a `ContinuousClock`.
@@ -82,19 +82,19 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
 
     /// Operations of `generation` running right now; zero for a generation that is gone.
     public func activeOperations(inGeneration generation: Int) -> Int {
-        state.withAnnotatedLock { $0.generationOperations[generation] }?.value.load(ordering: .relaxed) ?? 0
+        state.withLock { $0.generationOperations[generation] }?.value.load(ordering: .relaxed) ?? 0
     }
 
     /// Idle, leased, creating and waiting counts, active operations and the current generation.
     public var gauges: PoolGauges {
-        var gauges = state.withAnnotatedLock { $0.machine.gauges }
+        var gauges = state.withLock { $0.machine.gauges }
         gauges.activeOperations = activeOperations
         return gauges
     }
 
     /// Totals since the pool started, with the wait-time distribution.
     public var counters: PoolCounters {
-        state.withAnnotatedLock { $0.machine.counters }
+        state.withLock { $0.machine.counters }
     }
 
     /// Moves the pool to `target`: makes the new generation's minimum connections, sends new
@@ -118,7 +118,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     /// once every connection is closed and ``run()`` has returned.
     public func shutdown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let effects = state.withAnnotatedLock { state -> [Effect]? in
+            let effects = state.withLock { state -> [Effect]? in
                 if state.runFinished {
                     return nil
                 }
@@ -135,7 +135,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
 
     private func requestSwap(to target: Factory.Target?, kind: SwapKind) async -> SwapReport {
         let report = await withCheckedContinuation { (continuation: CheckedContinuation<SwapReport, Never>) in
-            let effects = state.withAnnotatedLock { state in
+            let effects = state.withLock { state in
                 let id = state.machine.makeID()
                 state.swapWaiters[id] = continuation
                 return state.requestSwap(id: id, to: target, kind: kind, now: clock.elapsed())

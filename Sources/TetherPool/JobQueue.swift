@@ -12,11 +12,11 @@ final class JobQueue<Job: Sendable>: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Queues `job`; `false` once the queue is finished.
     func push(_ job: Job) -> Bool {
-        let (accepted, consumer) = state.withAnnotatedLock { state -> (Bool, CheckedContinuation<Job?, Never>?) in
+        let (accepted, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Job?, Never>?) in
             if state.finished {
                 return (false, nil)
             }
@@ -34,7 +34,7 @@ final class JobQueue<Job: Sendable>: Sendable {
     /// The next job, or nil once the queue is finished and empty. One consumer at a time.
     func next() async -> Job? {
         await withCheckedContinuation { continuation in
-            let ready = state.withAnnotatedLock { state -> Job?? in
+            let ready = state.withLock { state -> Job?? in
                 if state.head < state.jobs.count {
                     let job = state.jobs[state.head]
                     state.head += 1
@@ -58,7 +58,7 @@ final class JobQueue<Job: Sendable>: Sendable {
 
     /// Refuses further jobs; ``next()`` returns what is queued, then nil.
     func finish() {
-        let consumer = state.withAnnotatedLock { state in
+        let consumer = state.withLock { state in
             state.finished = true
             defer { state.consumer = nil }
             return state.consumer

@@ -10,12 +10,16 @@ enum HeaderEncoding {
     /// Free text (a subject, a display name as a phrase) as header-safe words: unchanged when
     /// plain ASCII, otherwise RFC 2047 `=?UTF-8?B?...?=` words of at most 75 characters that
     /// never split a UTF-8 character.
+    ///
+    /// Words are cut between Unicode scalars, not `Character`s: one `Character` may hold any
+    /// number of combining marks, and an encoded word must stay short for folding to keep
+    /// every line under 998 octets.
     static func encodedText(_ text: String) -> String {
         if isPlainASCII(text) && !text.contains("=?") && !hasLongWord(text) { return text }
         var words: [String] = []
         var chunk: [UInt8] = []
-        for character in text {
-            let bytes = Array(String(character).utf8)
+        for scalar in text.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
             // 39 input bytes make 52 base64 characters: 64 with "=?UTF-8?B?" and "?=", so a folded
             // line with a header name stays under 78.
             if chunk.count + bytes.count > 39 {

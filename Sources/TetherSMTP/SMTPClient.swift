@@ -19,7 +19,7 @@ public final class SMTPClient: Sendable {
     public let configuration: SMTPConfiguration
     private let connector: SMTPConnector
     private let delegate: (any SMTPEventDelegate)?
-    private let idle = Mutex<[SMTPConnection]>([])
+    private let idle = Locked<[SMTPConnection]>([])
 
     /// A client for `configuration`.
     ///

@@ -23,7 +23,7 @@ public final class SMTPConnection: Sendable {
     let stream: any ByteStream
     let configuration: SMTPConfiguration
     let delegate: any SMTPEventDelegate
-    let inner: Mutex<Inner>
+    let inner: Locked<Inner>
 
     init(stream: any ByteStream, configuration: SMTPConfiguration, delegate: (any SMTPEventDelegate)?) {
         self.stream = stream
@@ -32,7 +32,7 @@ public final class SMTPConnection: Sendable {
         let machine = ConnectionStateMachine(
             maximumMessages: configuration.maximumMessagesPerConnection,
             idleCheckInterval: configuration.idleCheckInterval)
-        self.inner = Mutex(Inner(machine: machine))
+        self.inner = Locked(Inner(machine: machine))
     }
 
     /// Runs the SMTP handshake over an already connected `stream`: greeting, EHLO (HELO as a

@@ -22,7 +22,7 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
         var hanging: [CheckedContinuation<Void, any Error>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(id: Int, target: String) {
         self.id = id
@@ -32,38 +32,38 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
     public var description: String { "FakeConnection(\(id), \(target))" }
 
     /// Whether the far end is still there; ``kill()`` ends it.
-    public var isAlive: Bool { state.withAnnotatedLock { $0.alive && !$0.closed } }
+    public var isAlive: Bool { state.withLock { $0.alive && !$0.closed } }
 
     /// Whether the pool closed it.
-    public var isClosed: Bool { state.withAnnotatedLock { $0.closed } }
+    public var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Whether a transaction is open.
-    public var isInTransaction: Bool { state.withAnnotatedLock { $0.inTransaction } }
+    public var isInTransaction: Bool { state.withLock { $0.inTransaction } }
 
     /// Operations run with ``perform(_:)``, failed ones included.
-    public var operations: Int { state.withAnnotatedLock { $0.operations } }
+    public var operations: Int { state.withLock { $0.operations } }
 
     /// Transactions the factory rolled back when the connection came back to the pool.
-    public var rollbacks: Int { state.withAnnotatedLock { $0.rollbacks } }
+    public var rollbacks: Int { state.withLock { $0.rollbacks } }
 
     /// Times the pool cancelled an operation on it.
-    public var cancellations: Int { state.withAnnotatedLock { $0.cancellations } }
+    public var cancellations: Int { state.withLock { $0.cancellations } }
 
     /// Makes the far end disappear, as a database restart would.
     public func kill() {
-        state.withAnnotatedLock { $0.alive = false }
+        state.withLock { $0.alive = false }
     }
 
     /// Opens a transaction that the pool must roll back or discard.
     public func beginTransaction() {
-        state.withAnnotatedLock { $0.inTransaction = true }
+        state.withLock { $0.inTransaction = true }
     }
 
     /// Runs one operation.
     ///
     /// - Throws: ``FakeConnectionError/broken`` when the connection was killed or closed.
     public func perform() throws {
-        try state.withAnnotatedLock { state in
+        try state.withLock { state in
             state.operations += 1
             guard state.alive && !state.closed else {
                 throw FakeConnectionError.broken
@@ -77,7 +77,7 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
     /// - Throws: ``FakeConnectionError/cancelled``.
     public func hang() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let cancelled = state.withAnnotatedLock { state in
+            let cancelled = state.withLock { state in
                 state.operations += 1
                 if state.cancellations > 0 || state.closed {
                     return true
@@ -92,7 +92,7 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
     }
 
     func cancel() {
-        let hanging = state.withAnnotatedLock { state in
+        let hanging = state.withLock { state in
             state.cancellations += 1
             defer { state.hanging = [] }
             return state.hanging
@@ -101,12 +101,12 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
     }
 
     func close() {
-        state.withAnnotatedLock { $0.closed = true }
+        state.withLock { $0.closed = true }
     }
 
     /// Rolls back an open transaction; `false` when the connection is dead.
     func rollBack() -> Bool {
-        state.withAnnotatedLock { state in
+        state.withLock { state in
             if state.inTransaction {
                 state.inTransaction = false
                 state.rollbacks += 1

@@ -36,52 +36,52 @@ public final class FakeConnectionFactory: ConnectionFactory {
         var discardOpenTransactions = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Makes a factory whose unscripted attempts do `defaultAttempt`.
     public init(defaultAttempt: Attempt = .succeed) {
-        state = Mutex(State(defaultAttempt: defaultAttempt))
+        state = Locked(State(defaultAttempt: defaultAttempt))
     }
 
     /// What an attempt does once the script is used up.
     public var defaultAttempt: Attempt {
-        get { state.withAnnotatedLock { $0.defaultAttempt } }
-        set { state.withAnnotatedLock { $0.defaultAttempt = newValue } }
+        get { state.withLock { $0.defaultAttempt } }
+        set { state.withLock { $0.defaultAttempt = newValue } }
     }
 
     /// When `true`, a connection returned inside a transaction is discarded instead of rolled back.
     public var discardsOpenTransactions: Bool {
-        get { state.withAnnotatedLock { $0.discardOpenTransactions } }
-        set { state.withAnnotatedLock { $0.discardOpenTransactions = newValue } }
+        get { state.withLock { $0.discardOpenTransactions } }
+        set { state.withLock { $0.discardOpenTransactions = newValue } }
     }
 
     /// Queues what the next attempts do, in order.
     public func script(_ attempts: Attempt...) {
-        state.withAnnotatedLock { $0.script += attempts }
+        state.withLock { $0.script += attempts }
     }
 
     /// The target of every attempt so far, in order.
-    public var attemptedTargets: [String] { state.withAnnotatedLock { $0.attemptedTargets } }
+    public var attemptedTargets: [String] { state.withLock { $0.attemptedTargets } }
 
     /// Attempts started so far.
-    public var attempts: Int { state.withAnnotatedLock { $0.attemptedTargets.count } }
+    public var attempts: Int { state.withLock { $0.attemptedTargets.count } }
 
     /// Every connection made, in order.
-    public var connections: [FakeConnection] { state.withAnnotatedLock { $0.connections } }
+    public var connections: [FakeConnection] { state.withLock { $0.connections } }
 
     /// Connections made and not closed.
     public var openConnections: [FakeConnection] { connections.filter { !$0.isClosed } }
 
     /// Validations asked for by the pool.
-    public var validations: Int { state.withAnnotatedLock { $0.validations } }
+    public var validations: Int { state.withLock { $0.validations } }
 
     /// Attempts waiting in ``Attempt/suspend``.
-    public var suspendedAttempts: Int { state.withAnnotatedLock { $0.suspended.count } }
+    public var suspendedAttempts: Int { state.withLock { $0.suspended.count } }
 
     /// Returns once at least `count` attempts have started.
     public func waitForAttempts(_ count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let reached = state.withAnnotatedLock { state in
+            let reached = state.withLock { state in
                 if state.attemptedTargets.count >= count {
                     return true
                 }
@@ -99,14 +99,14 @@ public final class FakeConnectionFactory: ConnectionFactory {
     /// - Returns: `false` when no attempt was suspended.
     @discardableResult
     public func finishSuspendedAttempt(_ outcome: Attempt) -> Bool {
-        let suspended = state.withAnnotatedLock { $0.suspended.isEmpty ? nil : $0.suspended.removeFirst() }
+        let suspended = state.withLock { $0.suspended.isEmpty ? nil : $0.suspended.removeFirst() }
         suspended?.continuation.resume(returning: outcome)
         return suspended != nil
     }
 
     /// Records the attempt and does what the script says next.
     public func makeConnection(to target: String, timeout: Duration) async throws -> FakeConnection {
-        let (attempt, id, reached) = state.withAnnotatedLock { state in
+        let (attempt, id, reached) = state.withLock { state in
             state.attemptedTargets.append(target)
             let count = state.attemptedTargets.count
             let reached = state.attemptWaiters.filter { $0.count <= count }.map(\.continuation)
@@ -125,7 +125,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
 
     /// Counts the validation; a killed or closed connection fails it.
     public func validate(_ connection: FakeConnection) async -> Bool {
-        state.withAnnotatedLock { $0.validations += 1 }
+        state.withLock { $0.validations += 1 }
         return connection.isAlive
     }
 
@@ -151,7 +151,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
     private func perform(_ attempt: Attempt, id: Int, target: String) async throws -> FakeConnection {
         switch attempt {
         case .succeed:
-            return state.withAnnotatedLock { state in
+            return state.withLock { state in
                 let connection = FakeConnection(id: state.connections.count + 1, target: target)
                 state.connections.append(connection)
                 return connection
@@ -161,7 +161,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
         case .suspend:
             let outcome = await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
-                    let cancelled = state.withAnnotatedLock { state in
+                    let cancelled = state.withLock { state in
                         if Task.isCancelled {
                             return true
                         }
@@ -173,7 +173,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
                     }
                 }
             } onCancel: {
-                let suspended = state.withAnnotatedLock { state in
+                let suspended = state.withLock { state in
                     state.suspended.firstIndex { $0.id == id }.map { state.suspended.remove(at: $0) }
                 }
                 suspended?.continuation.resume(returning: .fail(CancellationError()))

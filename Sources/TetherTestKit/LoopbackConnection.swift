@@ -16,7 +16,7 @@ public final class LoopbackConnection: Sendable {
 
     /// The accepted socket.
     public let descriptor: Int32
-    private let state = Mutex(State.open)
+    private let state = Locked(State.open)
 
     init(descriptor: Int32) {
         self.descriptor = descriptor

@@ -29,10 +29,10 @@ public final class LoopbackListener: Sendable {
     public let family: Family
 
     private let descriptor: Int32
-    private let connections = Mutex<[LoopbackConnection]>([])
+    private let connections = Locked<[LoopbackConnection]>([])
     private let finished = DispatchSemaphore(value: 0)
     private let accepting: Bool
-    private let closed = Mutex(false)
+    private let closed = Locked(false)
 
     /// Starts listening on a free port.
     ///

@@ -79,7 +79,7 @@ public final class LoopbackTLSServer: Sendable {
 
 /// The sessions a ``LoopbackTLSServer/Behaviour/hold`` server keeps open.
 private final class HeldSessions: Sendable {
-    let sessions = Mutex<[ServerSession]>([])
+    let sessions = Locked<[ServerSession]>([])
 }
 
 /// An `SSL_CTX` for the server side; configured once, then only used to make sessions.

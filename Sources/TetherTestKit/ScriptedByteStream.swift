@@ -43,7 +43,7 @@ public final class ScriptedByteStream: ByteStream {
         var tlsWaiter: CheckedContinuation<Void, any Error>?
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     /// Whether the stream claims a loopback peer.
     public let isLoopback: Bool
     /// What STARTTLS does.

@@ -10,7 +10,7 @@ public final class ScriptedSMTPPeer: Sendable {
     private let socket: ScriptedSocket
     private let identity: ScriptedTLSIdentity?
     private let queue = DispatchQueue(label: "tether.scripted-smtp.peer")
-    private let inbound = Mutex<[UInt8]>([])
+    private let inbound = Locked<[UInt8]>([])
 
     init(socket: ScriptedSocket, identity: ScriptedTLSIdentity?) {
         self.socket = socket

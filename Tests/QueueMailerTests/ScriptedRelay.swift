@@ -1,8 +1,9 @@
 import Foundation
-import QueueMailerCore
 import Synchronization
 import TetherSMTP
 import TetherTestKit
+
+@testable import QueueMailerCore
 
 /// An SMTP relay scripted on TetherTestKit's `ScriptedSMTPServer` (loopback TCP): every
 /// connection the mailer's real SMTP sessions open is answered by this script, misbehaving as the test asks (closing after N messages, 4xx with
@@ -44,13 +45,13 @@ final class ScriptedRelay: Sendable {
     }
 
     private let behaviour: Behaviour
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let server: ScriptedSMTPServer
 
     /// Starts listening on a loopback port; every accepted connection is served by the script.
     init(_ behaviour: Behaviour = Behaviour()) throws {
         self.behaviour = behaviour
-        self.state = Mutex(State(dropsLeft: behaviour.dropAtData))
+        self.state = Locked(State(dropsLeft: behaviour.dropAtData))
         // A long step timeout: an idle pooled connection must stay served between transactions.
         self.server = try ScriptedSMTPServer(stepTimeout: .seconds(600))
         Task { await self.acceptConnections() }

@@ -1,7 +1,8 @@
 import Foundation
-import QueueMailerCore
 import Synchronization
 import TetherTestKit
+
+@testable import QueueMailerCore
 
 /// A minimal SMTP relay on a loopback port (TetherTestKit's `LoopbackListener`) that waits
 /// `finalReplyDelay` before each final reply, so a separate mailer process is caught mid-send.
@@ -65,7 +66,7 @@ final class SlowLoopbackRelay: Sendable {
 
 /// A count shared between threads.
 final class Counter: Sendable {
-    private let storage = Mutex(0)
+    private let storage = Locked(0)
 
     var value: Int { storage.withLock { $0 } }
 

@@ -4,7 +4,7 @@ import Synchronization
 /// back") however many components notice, and exported as the `database_up` gauge.
 public final class DatabaseHealth: Sendable {
     static let gaugeHelp = "1 when the last database operation succeeded, 0 while it fails."
-    private let isUp = Mutex(true)
+    private let isUp = Locked(true)
     private let logger: MailerLogger
     private let metrics: MailerMetrics
 

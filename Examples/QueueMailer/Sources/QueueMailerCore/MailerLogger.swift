@@ -99,7 +99,7 @@ public struct MailerLogger: Sendable {
 
 /// Collects log lines in memory, for tests and for `status` output.
 public final class LogCapture: Sendable {
-    private let storage = Mutex<[String]>([])
+    private let storage = Locked<[String]>([])
 
     public init() {}
 

@@ -48,7 +48,7 @@ public final class MailerMetrics: Sendable {
         var value: Double
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// The queue these metrics are labelled with.
     public let queue: String
 

@@ -23,9 +23,9 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     /// Fired when sends in flight must be cancelled.
     let stopSending = StopSignal()
     /// Running, draining, forcing or stopped; the signals above are its actions.
-    let lifecycle = Mutex(LifecycleStateMachine())
+    let lifecycle = Locked(LifecycleStateMachine())
     let health: DatabaseHealth
-    let progress = Mutex(RunCounts())
+    let progress = Locked(RunCounts())
     let databaseRecovered: @Sendable () async -> Void
 
     /// Counts of this run, for the progress line and the shutdown summary.
