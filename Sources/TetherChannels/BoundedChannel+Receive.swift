@@ -42,7 +42,7 @@ extension BoundedChannel {
         }
     }
 
-    // Not yet: each wait costs a task wake-up, so under heavy load one-to-one sends drop to 0.2x a Go channel.
+    // Not yet: each wait costs a task wake-up, so one-to-one sends reach only 0.2x a Go channel (target 0.25x).
     @inlinable
     func waitToReceive(id: UInt64) async throws(CancellationError) -> Element? {
         let outcome = await withTaskCancellationHandler {
