@@ -54,6 +54,31 @@ extension MailerIntegration {
             #expect(requeue.output.contains("requeued 0 requests"))
         }
 
+        @Test("enqueue splits CRLF lines and refuses a line that is not UTF-8 by its number, keeping the rest")
+        func enqueueCRLFAndInvalidUTF8() async throws {
+            let directory = NSTemporaryDirectory() + "queue-mailer-enqueue-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let environment = ["QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/q.db;"]
+            #expect(try await run(["migrate"], environment, in: directory).status == 0)
+            func line(_ key: String, subject: [UInt8]) -> [UInt8] {
+                Array(
+                    #"{"idempotency_key": "\#(key)", "from": "a@example.com", "to": ["b@example.org"], "subject": ""#
+                        .utf8)
+                    + subject + Array(#"", "text": "hi"}"#.utf8)
+            }
+            var bytes = line("crlf-1", subject: Array("first".utf8)) + [13, 10]
+            bytes += line("bad-utf8", subject: [0xFF, 0xFE]) + [13, 10]
+            bytes += line("crlf-2", subject: Array("Gr\u{fc}\u{df}e".utf8)) + [13, 10]
+            let file = directory + "/requests.jsonl"
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+
+            let enqueue = try await run(["enqueue", file], environment, in: directory)
+            #expect(enqueue.status == 65)
+            #expect(enqueue.output.contains("line 2 refused: request error: the line is not valid UTF-8"))
+            #expect(enqueue.output.contains("enqueued 2, already queued 0, refused 1"), "\(enqueue.output)")
+        }
+
         @Test("bad arguments exit 64 and bad configuration 78, each naming what was wrong")
         func badInput() async throws {
             let directory = NSTemporaryDirectory()

@@ -20,18 +20,24 @@ extension MailerApp {
     static func enqueue(_ options: MailerCommand.EnqueueOptions, _ configuration: MailerConfiguration) async throws
         -> Int32
     {
-        let text: String
+        let data: Data
         if let file = options.file {
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let contents = FileManager.default.contents(atPath: file) else {
                 throw MailerError(.usage, field: file, "cannot read the file")
             }
-            text = String(decoding: data, as: UTF8.self)
+            data = contents
         } else {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            data = FileHandle.standardInput.readDataToEndOfFile()
         }
         var valid: [SendRequest] = []
         var refused = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split as bytes: in Swift "\r\n" is one Character, so a CRLF file would not split on "\n".
+        for (index, bytes) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                refused += 1
+                printError("line \(index + 1) refused: request error: the line is not valid UTF-8")
+                continue
+            }
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
             do {
