@@ -33,27 +33,33 @@ let package = Package(
         ),
         .systemLibrary(name: "CTetherSystem"),
 
+        .target(name: "TetherLocking", swiftSettings: strict),
         .target(name: "TetherRetry", swiftSettings: strict),
         .target(name: "TetherChannels", swiftSettings: strict),
         .target(
             name: "TetherNet",
-            dependencies: ["CTetherOpenSSL", "CTetherSystem"],
+            dependencies: ["CTetherOpenSSL", "CTetherSystem", "TetherLocking"],
             swiftSettings: strict
         ),
-        .target(name: "TetherSMTP", dependencies: ["TetherNet", "TetherRetry"], swiftSettings: strict),
-        .target(name: "TetherPool", dependencies: ["TetherRetry"], swiftSettings: strict),
-        .target(name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool"], swiftSettings: strict),
+        .target(
+            name: "TetherSMTP", dependencies: ["TetherNet", "TetherRetry", "TetherLocking"], swiftSettings: strict),
+        .target(name: "TetherPool", dependencies: ["TetherRetry", "TetherLocking"], swiftSettings: strict),
+        .target(
+            name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool", "TetherLocking"], swiftSettings: strict),
         .target(
             name: "TetherTestKit",
             dependencies: [
                 "TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "CTetherSystem",
+                "TetherLocking",
                 "CTetherOpenSSL",
             ],
             swiftSettings: strict
         ),
         .target(
             name: "QueueMailerCore",
-            dependencies: ["TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC"],
+            dependencies: [
+                "TetherRetry", "TetherChannels", "TetherNet", "TetherSMTP", "TetherPool", "TetherODBC", "TetherLocking",
+            ],
             path: "Examples/QueueMailer/Sources/QueueMailerCore",
             swiftSettings: strict
         ),
@@ -92,7 +98,8 @@ let package = Package(
 
         .testTarget(name: "TetherHarnessTests", dependencies: ["TetherTestKit"], swiftSettings: strict),
         .testTarget(
-            name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit"], swiftSettings: strict),
+            name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit", "TetherLocking"],
+            swiftSettings: strict),
         .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
             name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit", "TetherSMTP"], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import CTetherSystem
 import Foundation
 import Synchronization
+import TetherLocking
 
 /// One thread that waits in `epoll_wait` for socket readiness and deadlines on behalf of every stream.
 ///

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Synchronization
+import TetherLocking
 
 /// Resolves host names with `getaddrinfo` on one dedicated thread, never on the cooperative pool.
 ///

@@ -2,6 +2,7 @@ import CTetherOpenSSL
 import CTetherSystem
 import Glibc
 import Synchronization
+import TetherLocking
 
 /// A TCP connection, optionally TLS, whose every operation has a deadline and ends at once on cancellation.
 ///

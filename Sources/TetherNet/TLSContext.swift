@@ -1,5 +1,6 @@
 import CTetherOpenSSL
 import Synchronization
+import TetherLocking
 
 /// An OpenSSL client context built from one ``TLSConfiguration``, shared by every stream that uses it.
 ///

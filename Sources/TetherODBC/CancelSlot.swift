@@ -1,5 +1,6 @@
 import CTetherODBC
 import Synchronization
+import TetherLocking
 
 /// Where a cancelled task meets the connection thread.
 ///

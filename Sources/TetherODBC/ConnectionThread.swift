@@ -2,6 +2,7 @@ import CTetherODBC
 import Dispatch
 import Glibc
 import Synchronization
+import TetherLocking
 
 /// A thread of its own that runs one connection's jobs, one at a time, in order.
 ///

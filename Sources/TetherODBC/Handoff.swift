@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 
 /// A continuation that is resumed exactly once, by whichever comes first: the connection
 /// thread with the result, or the cancelled caller giving up.

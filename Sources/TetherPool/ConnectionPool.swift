@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 
 /// A pool of connections made by a ``ConnectionFactory``, hot-swappable between targets.
 ///

@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 
 /// The pool's background jobs, handed from any task to the one loop in ``ConnectionPool/run()``.
 ///

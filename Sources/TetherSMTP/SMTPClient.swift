@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 import TetherNet
 
 /// Sends messages over reused SMTP connections.

@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 import TetherNet
 
 /// One SMTP session: greeted, upgraded to TLS and authenticated as configured, ready to

@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 import TetherPool
 
 /// A connection that does no I/O, for testing code that uses a ``ConnectionPool``.

@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 import TetherPool
 
 /// A ``ConnectionFactory`` whose next connection attempt the test decides.

@@ -1,6 +1,7 @@
 import CTetherSystem
 import Glibc
 import Synchronization
+import TetherLocking
 
 /// The server side of one connection a ``LoopbackListener`` accepted, with blocking calls.
 ///

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Synchronization
+import TetherLocking
 
 /// A TCP listener on 127.0.0.1 or ::1 for tests, with blocking POSIX sockets on a thread of its own.
 ///

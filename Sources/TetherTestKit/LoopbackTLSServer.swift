@@ -1,6 +1,7 @@
 import CTetherOpenSSL
 import Foundation
 import Synchronization
+import TetherLocking
 
 /// A TLS server on loopback for tests and benchmarks, with blocking OpenSSL calls on its own threads.
 ///

@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 import TetherNet
 
 /// An in-memory ``ByteStream`` whose far end a test plays step by step: it reads what the

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import TetherLocking
 
 /// One accepted connection of a ``ScriptedSMTPServer``; each call is one scripted step.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TetherLocking
 import TetherSMTP
 import TetherTestKit
 

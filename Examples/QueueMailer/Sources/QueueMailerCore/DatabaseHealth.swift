@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 
 /// Whether the database answered last time, logged once per change ("database lost", "database
 /// back") however many components notice, and exported as the `database_up` gauge.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TetherLocking
 
 /// How important a log line is.
 public enum LogLevel: String, Sendable, CaseIterable, Comparable {

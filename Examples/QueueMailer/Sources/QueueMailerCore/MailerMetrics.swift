@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TetherLocking
 
 /// The instance's counters, gauges and send-latency histogram, rendered in Prometheus text format.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TetherChannels
+import TetherLocking
 
 /// The running mailer: claimer -> request channel -> workers -> result channel -> result writer,
 /// with a heartbeat keeping leases alive and a reaper requeueing other instances' lost claims.

@@ -1,4 +1,5 @@
 import Synchronization
+import TetherLocking
 
 /// A one-way latch: once fired it stays fired, and every waiter wakes.
 ///

@@ -16,18 +16,17 @@ import Synchronization
 /// unlocking, keyed by the address of the mutex. Without the sanitizer the hooks are `nil` and
 /// cost one untaken branch each.
 ///
-/// Every module that locks keeps an identical copy of this file, so that no module depends on
-/// another for a lock (Docs/reliability.md).
-struct Locked<Value: ~Copyable>: ~Copyable, Sendable {
+/// Package-internal: every module of ours that locks uses it; users of the package do not see it.
+package struct Locked<Value: ~Copyable>: ~Copyable, Sendable {
     private let mutex: Mutex<Value>
 
     /// Makes a lock around `initialValue`.
-    init(_ initialValue: consuming sending Value) {
+    package init(_ initialValue: consuming sending Value) {
         mutex = Mutex(initialValue)
     }
 
     /// Runs `body` with the value while holding the lock, as `Mutex.withLock` does.
-    borrowing func withLock<Result: ~Copyable, E: Error>(
+    package borrowing func withLock<Result: ~Copyable, E: Error>(
         _ body: (inout sending Value) throws(E) -> sending Result
     ) throws(E) -> sending Result {
         // The key is taken before locking: touching the value first would itself look like a race.
