@@ -100,17 +100,22 @@ let package = Package(
         .testTarget(
             name: "QueueMailerTests", dependencies: ["QueueMailerCore", "TetherTestKit", "TetherLocking"],
             swiftSettings: strict),
-        .testTarget(name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit"], swiftSettings: strict),
         .testTarget(
-            name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit", "TetherSMTP"], swiftSettings: strict),
-        .testTarget(name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit"], swiftSettings: strict),
+            name: "TetherSMTPTests", dependencies: ["TetherSMTP", "TetherTestKit", "TetherLocking"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "TetherPoolTests", dependencies: ["TetherPool", "TetherTestKit", "TetherSMTP", "TetherLocking"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "TetherRetryTests", dependencies: ["TetherRetry", "TetherTestKit", "TetherLocking"],
+            swiftSettings: strict),
         .testTarget(
             name: "TetherChannelsTests",
             dependencies: ["TetherChannels", "TetherTestKit"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL"],
+            name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL", "TetherLocking"],
             swiftSettings: strict),
         .executableTarget(
             name: "ODBCBench", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TetherLocking
 import TetherTestKit
 
 @testable import TetherNet
@@ -123,7 +124,7 @@ extension TetherNetSuites {
         @Test("a large write completes while the peer drains it")
         func largeWrite() async throws {
             let size = 8 << 20
-            let received = Synchronization.Mutex(0)
+            let received = Locked(0)
             let listener = try LoopbackListener { connection in
                 Thread {
                     while case let chunk = connection.read(), !chunk.isEmpty {

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TetherLocking
 import TetherPool
 import TetherTestKit
 
@@ -53,7 +54,7 @@ struct ConnectionPoolMaintenanceTests {
 
 /// Records a pool's events as short strings.
 final class EventLog: ConnectionPoolDelegate {
-    private let events = Mutex<[String]>([])
+    private let events = Locked<[String]>([])
 
     var all: [String] { events.withLock { $0 } }
 

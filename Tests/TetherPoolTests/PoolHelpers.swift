@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TetherLocking
 import TetherPool
 import TetherTestKit
 
@@ -48,7 +49,7 @@ func eventually(
 
 /// A one-shot signal a test opens to let parked tasks go on.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Locked<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { continuation in
@@ -78,7 +79,7 @@ final class Gate: Sendable {
 
 /// Records values from many tasks in order.
 final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
+    private let values = Locked<[Value]>([])
 
     func append(_ value: Value) {
         values.withLock { $0.append(value) }

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TetherLocking
 import TetherRetry
 import TetherTestKit
 
@@ -13,10 +14,10 @@ struct BadCredentials: Error {}
 
 /// Stands in for the guide's `connect()`: fails `failures` times, then succeeds.
 final class FlakyServer: Sendable {
-    private let remainingFailures: Mutex<[any Error]>
+    private let remainingFailures: Locked<[any Error]>
 
     init(failures: [any Error]) {
-        remainingFailures = Mutex(failures)
+        remainingFailures = Locked(failures)
     }
 
     func connect() async throws -> String {
@@ -90,7 +91,7 @@ struct RetryGuideExamplesTests {
     func sharedBudget() async throws {
         let budget = try RetryBudget(capacity: 20, refillPerSuccess: 0.1)
         let policy = try ReconnectPolicy(maximumAttempts: 5, maximumElapsed: .seconds(60))
-        let lines = Mutex<[String]>([])
+        let lines = Locked<[String]>([])
         let server = FlakyServer(failures: [])
         let session = try await withRetries(
             policy,

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TetherLocking
 import TetherRetry
 import TetherTestKit
 
@@ -10,7 +11,7 @@ struct Refused: Error, Equatable {
 /// Counts attempts and records what the observer saw.
 final class Recorder: Sendable {
     let attempts = Atomic(0)
-    let seen = Mutex<[RetryAttempt]>([])
+    let seen = Locked<[RetryAttempt]>([])
 
     func observe(_ attempt: RetryAttempt) {
         seen.withLock { $0.append(attempt) }

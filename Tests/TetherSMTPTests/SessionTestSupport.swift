@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TetherLocking
 import TetherNet
 import TetherTestKit
 
@@ -67,7 +68,7 @@ final class ScriptedConnector: Sendable {
         var claimed = 0
         var waiter: CheckedContinuation<ScriptedByteStream, Never>?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var connector: SMTPConnector {
         SMTPConnector { [self] _, _, _ in
@@ -105,7 +106,7 @@ final class ScriptedConnector: Sendable {
 
 /// Records events.
 final class EventRecorder: SMTPEventDelegate {
-    let events = Mutex<[SMTPEvent]>([])
+    let events = Locked<[SMTPEvent]>([])
     func smtpEvent(_ event: SMTPEvent) { events.withLock { $0.append(event) } }
     var descriptions: [String] { events.withLock { $0.map { "\($0)" } } }
 }
