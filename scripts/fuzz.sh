@@ -16,7 +16,8 @@ fi
 
 out=.build/fuzz
 mkdir -p "$out/crashes"
-flags=(-swift-version 6 -sanitize=fuzzer,address -parse-as-library -enable-testing -O -g)
+# -package-name: TetherLocking declares package-level API, as SwiftPM would build it.
+flags=(-swift-version 6 -sanitize=fuzzer,address -parse-as-library -enable-testing -O -g -package-name tether)
 includes=(-I "$out" -I Sources/CTetherOpenSSL -I Sources/CTetherSystem -I Sources/CTetherODBC)
 
 # Builds Sources/MODULE into a static library, unless it is newer than every source file.
@@ -35,16 +36,16 @@ module() {
 libraries() {
     case "$1" in
         SMTPReplyParser | EmailAddress | MessageEncoding)
-            echo "-lTetherSMTP -lTetherNet -lTetherRetry -lssl -lcrypto" ;;
+            echo "-lTetherSMTP -lTetherNet -lTetherRetry -lTetherLocking -lssl -lcrypto" ;;
         ODBCConnectString)
-            echo "-lTetherODBC -lTetherPool -lTetherRetry -lodbc" ;;
+            echo "-lTetherODBC -lTetherPool -lTetherRetry -lTetherLocking -lodbc" ;;
         *)
             echo "fuzz: unknown target $1" >&2
             exit 2 ;;
     esac
 }
 
-for name in TetherRetry TetherNet TetherSMTP TetherPool TetherODBC; do
+for name in TetherLocking TetherRetry TetherNet TetherSMTP TetherPool TetherODBC; do
     module "$name"
 done
 
