@@ -73,6 +73,10 @@ public final class QueueStore: MailQueue {
     }
 
     public func write(_ results: [AttemptResult]) async throws -> Int {
+        guard !results.isEmpty else { return 0 }
+        if dialect == .postgresql, !Self.namesAnAttemptTwice(results) {
+            return try await writeBatch(results)
+        }
         let (sql, owner, sqlite) = (self.sql, self.owner, isSQLite)
         return try await database.withSession { session in
             try session.immediateTransaction(sqlite: sqlite) {
@@ -122,10 +126,12 @@ extension QueueStore {
         for (index, name) in QueueSQL.claimedColumns.enumerated() {
             columns[name] = text(of: row[index])
         }
+        let sentAttempt = try row.decode(Int?.self, at: QueueSQL.claimedColumns.count)
         return ClaimedRequest(
             id: try row.decode(Int64.self, at: 0), attempt: try row.decode(Int.self, at: 1),
             maxAttempts: try row.decode(Int.self, at: 2), messageID: (columns["message_id"] ?? nil) ?? "",
-            request: ClaimedRequest.decode(columns: columns))
+            request: ClaimedRequest.decode(columns: columns),
+            earlierSend: sentAttempt.map { .sent(attempt: $0) } ?? .notSent)
     }
 
     /// A column value as text: what the JSON-valued and text columns hold.
