@@ -18,6 +18,26 @@ extension MailerService {
                 logger.warning("results_fenced", ["written": batch.count, "state_changes": applied])
             }
             count(batch)
+            resultsWritten.withLock { signal in
+                defer { signal = StopSignal() }
+                return signal
+            }.fire()
+        }
+    }
+
+    /// Sleeps `pollInterval` between empty claims, ending early at shutdown, or when `written`
+    /// fires: with `--until-empty` the claimer looks again as soon as the requests still running
+    /// may have finished, not a whole poll interval after the last result.
+    func pause(wakingOn written: StopSignal?) async {
+        guard let written else {
+            await shutdown.sleep(for: settings.pollInterval, clock: clock)
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.shutdown.sleep(for: self.settings.pollInterval, clock: self.clock) }
+            group.addTask { await written.wait() }
+            await group.next()
+            group.cancelAll()
         }
     }
 
