@@ -70,6 +70,7 @@ public struct ClaimedRequest: Sendable {
     }
 
     private static func parseColumn(_ text: String, _ column: String) throws -> JSONValue {
+        if let plain = JSONValue.plainList(text) { return plain }
         do {
             return try JSONValue.parse(text, kind: .request, what: column)
         } catch {

@@ -43,16 +43,18 @@ extension MailerService {
 
     /// Counts written results into the metrics, the run's counts and the log.
     func count(_ batch: [AttemptResult]) {
+        var counters: [MailerMetrics.Counter: Int] = [:]
         for result in batch {
             switch result.outcome {
-            case .sent: metrics.increment(.sent)
-            case .failed: metrics.increment(.failed)
-            case .unknown: metrics.increment(.unknown)
+            case .sent: counters[.sent, default: 0] += 1
+            case .failed: counters[.failed, default: 0] += 1
+            case .unknown: counters[.unknown, default: 0] += 1
             case .retry where result.released: break
-            case .retry: metrics.increment(.retried)
+            case .retry: counters[.retried, default: 0] += 1
             }
             logAttempt(result)
         }
+        for (counter, amount) in counters { metrics.increment(counter, by: amount) }
         progress.withLock { counts in
             for result in batch {
                 switch result.outcome {
@@ -69,6 +71,8 @@ extension MailerService {
 
     private func logAttempt(_ result: AttemptResult) {
         let level: LogLevel = result.outcome == .sent || result.released ? .info : .warning
+        // The fields are built only for a line that is written: this runs once per attempt.
+        guard level >= logger.level else { return }
         logger.log(
             level, "attempt",
             [
