@@ -14,6 +14,11 @@ public struct ClaimedRequest: Sendable {
     public let earlierSend: EarlierSend
 
     /// What a claim found about a request's earlier attempts.
+    ///
+    /// ``QueueStore`` looks in the claim statement itself, so a batch's checks cost no round
+    /// trip of their own. The answer is as of the claim: a `sent` row that an instance whose
+    /// lease was reaped writes after it is not seen before this attempt sends, as it was not
+    /// seen between a separate check and the send either (only that window was shorter).
     public enum EarlierSend: Sendable, Equatable {
         /// The claim did not look; the worker asks the queue before sending.
         case unchecked
