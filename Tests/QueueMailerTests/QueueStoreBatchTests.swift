@@ -155,6 +155,21 @@ struct PostgresQueueStoreBatchTests {
             #expect(rows.map { $0[0] } == values)
         }
     }
+
+    @Test("a NUL character, which text cannot hold, arrives as U+FFFD and the batch is written")
+    func nulInReply() async throws {
+        try await withFixture(.postgresql) { fixture in
+            let store = fixture.store()
+            _ = try await store.enqueue([sampleRequest("nul")], defaultMaxAttempts: 5)
+            let claimed = try #require(try await store.claim(limit: 1).first)
+            let result = AttemptResult(
+                requestID: claimed.id, attempt: claimed.attempt, maxAttempts: 5, outcome: .failed,
+                detail: "550 bad\u{0}byte, then more")
+            #expect(try await store.write([result]) == 1)
+            let rows = try await fixture.rows("SELECT reply_text FROM \(fixture.schema.resultTable)")
+            #expect(rows == [["550 bad\u{FFFD}byte, then more"]])
+        }
+    }
 }
 
 @Suite("PostgresArrayLiteral")

@@ -52,7 +52,9 @@ extension QueueSQL {
 /// batch as one text parameter that the statement casts to an array.
 ///
 /// Every text element is quoted, with `"` and `\` escaped by a backslash, so any text survives
-/// (commas, braces, newlines, the word NULL); only a missing value is written as `NULL`.
+/// (commas, braces, newlines, the word NULL); only a missing value is written as `NULL`. A NUL
+/// character, which PostgreSQL text cannot hold and which would cut the parameter short, is
+/// written as U+FFFD, so one odd reply cannot stop a whole batch from being written.
 public enum PostgresArrayLiteral {
     /// An array of integers; `nil` elements are SQL `NULL`.
     public static func integers(_ values: [Int64?]) -> String {
@@ -70,6 +72,10 @@ public enum PostgresArrayLiteral {
             }
             literal.append(UInt8(ascii: "\""))
             for byte in value.utf8 {
+                if byte == 0 {
+                    literal.append(contentsOf: "\u{FFFD}".utf8)
+                    continue
+                }
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { literal.append(UInt8(ascii: "\\")) }
                 literal.append(byte)
             }
