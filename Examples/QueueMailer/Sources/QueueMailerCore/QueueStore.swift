@@ -80,7 +80,7 @@ public final class QueueStore: MailQueue {
         if dialect == .postgresql, !Self.namesAnAttemptTwice(results) {
             return try await writeBatch(results)
         }
-        // Not yet: SQLite writes a batch row by row, two statements a result: 3% of the mailer's CPU there, no round trips.
+        // Not yet: SQLite writes results row by row, two statements each: 3% of the mailer's CPU there.
         let (sql, owner, sqlite) = (self.sql, self.owner, isSQLite)
         return try await database.withSession { session in
             try session.immediateTransaction(sqlite: sqlite) {
