@@ -57,3 +57,30 @@ struct MailAddressCheckTests {
         #expect((try? MailAddress.validated(name: "A\u{85}B", address: "a@b.c").get()) == nil)
     }
 }
+
+@Suite("message_id checks")
+struct MessageIDCheckTests {
+    static func line(_ id: String) -> String {
+        #"{"idempotency_key":"k","from":"a@b.c","to":["d@e.f"],"text":"x","message_id":"\#(id)"}"#
+    }
+
+    @Test(
+        "printable ASCII with an at sign passes, angle brackets dropped",
+        arguments: [
+            ("abc.1@example.com", "abc.1@example.com"), ("<abc@x>", "abc@x"),
+            (String(repeating: "i", count: 248) + "@x", String(repeating: "i", count: 248) + "@x"),
+        ])
+    func valid(_ id: String, _ stored: String) throws {
+        #expect(try SendRequest.parse(line: Self.line(id)).messageID == stored)
+    }
+
+    @Test(
+        "anything else is refused naming the field",
+        arguments: [
+            "no-at-sign", "a b@c", "é@x", "a<b@c", "<<a@b>>", "a>b@c", String(repeating: "i", count: 249) + "@x",
+        ])
+    func invalid(_ id: String) {
+        let error = #expect(throws: MailerError.self) { try SendRequest.parse(line: Self.line(id)) }
+        #expect(error?.field == "message_id")
+    }
+}

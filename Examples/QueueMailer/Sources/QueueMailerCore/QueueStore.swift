@@ -126,7 +126,7 @@ public final class QueueStore: MailQueue {
 
 extension QueueStore {
     static func claimed(_ row: ODBCRow) throws -> ClaimedRequest {
-        var columns: [String: String?] = [:]
+        var columns = [String: String?](minimumCapacity: QueueSQL.claimedColumns.count)
         for (index, name) in QueueSQL.claimedColumns.enumerated() {
             columns[name] = text(of: row[index])
         }
