@@ -16,6 +16,7 @@ extension MailerService {
                 await shutdown.sleep(for: settings.pollInterval, clock: clock)
                 continue
             }
+            hold(batch)
             metrics.increment(.claimed, by: batch.count)
             progress.withLock { $0.claimed += batch.count }
             logger.debug("claimed", ["count": batch.count])
@@ -39,6 +40,7 @@ extension MailerService {
     func release(_ claimed: [ClaimedRequest], reason: String) async {
         let results = claimed.map { classifier.released($0, reason: reason) }
         _ = await withDatabase("release") { try await self.queue.write(results) }
+        letGo(results)
         metrics.increment(.released, by: results.count)
         progress.withLock { $0.released += results.count }
     }

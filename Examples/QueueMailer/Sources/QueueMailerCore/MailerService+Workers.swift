@@ -58,6 +58,7 @@ extension MailerService {
             try await results.send(result)
         } catch {
             _ = await withDatabase("write") { try await self.queue.write([result]) }
+            letGo([result])
             count([result])
         }
     }

@@ -4,7 +4,8 @@ import TetherChannels
 import TetherLocking
 
 /// The running mailer: claimer -> request channel -> workers -> result channel -> result writer,
-/// with a heartbeat keeping leases alive and a reaper requeueing other instances' lost claims.
+/// with a heartbeat keeping its claims' leases alive and a reaper requeueing lost claims (an
+/// instance died, or a claim's reply never arrived).
 ///
 /// ``run(untilEmpty:)`` returns when the queue is empty (with `untilEmpty`) or after
 /// ``beginShutdown()``: claiming stops, sends in flight get `shutdownTimeout` to finish, the
@@ -27,6 +28,8 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     let lifecycle = Locked(LifecycleStateMachine())
     let health: DatabaseHealth
     let progress = Locked(RunCounts())
+    /// The requests claimed and not yet written back: the only leases the heartbeat renews.
+    let held = Locked(Set<Int64>())
     let databaseRecovered: @Sendable () async -> Void
 
     /// Counts of this run, for the progress line and the shutdown summary.

@@ -5,8 +5,8 @@
 public protocol MailQueue: Sendable {
     /// Claims up to `limit` ready requests with a lease, incrementing each one's attempt.
     func claim(limit: Int) async throws -> [ClaimedRequest]
-    /// Extends every lease this owner holds; returns how many.
-    func heartbeat() async throws -> Int
+    /// Extends the leases of `ids`, the claims this owner knows it holds; returns how many.
+    func heartbeat(holding ids: [Int64]) async throws -> Int
     /// The attempt already recorded as sent for a request, if any.
     func sentAttempt(requestID: Int64) async throws -> Int?
     /// Writes results and their state changes in one transaction, each fenced by attempt.
