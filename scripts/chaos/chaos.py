@@ -44,11 +44,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def mailer_settings(database, proxy_port):
+def mailer_settings(database, database_port, proxy_port):
     """Short timeouts and leases, so faults resolve within seconds rather than minutes."""
     return {
-        "database": {"connect_string": database.connect_string, "schema": SCHEMA, "pool_size": DATABASE_POOL,
-                     "login_timeout": "3s", "swap_drain_timeout": "5s", "reconnect_drain_timeout": "5s"},
+        "database": {"connect_string": database.connect_string(database_port), "schema": SCHEMA,
+                     "pool_size": DATABASE_POOL, "login_timeout": "3s", "swap_drain_timeout": "5s", "reconnect_drain_timeout": "5s"},
         "relay": {"host": "127.0.0.1", "port": proxy_port, "tls": "none", "connections": RELAY_CONNECTIONS,
                   "connect_timeout": "2s", "command_timeout": "3s", "end_of_data_timeout": "5s",
                   "max_messages_per_connection": 20, "swap_drain_timeout": "5s"},
@@ -132,32 +132,36 @@ def stop_mailers(cluster):
     return invariants.Verdict("no mailer crashed, each stopped cleanly on SIGTERM", problems, figures)
 
 
-def setup(directory, database, binary):
+def setup(directory, database, binary, seed):
+    """The cluster with its proxies listening and the tables created; nothing else started."""
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(os.path.join(directory, "logs"))
     os.makedirs(os.path.join(directory, "mail"))
     database.create_role()
-    relay_port, proxy_port = free_port(), free_port()
-    settings = mailer_settings(database, proxy_port)
+    relay_port, proxy_port, database_proxy_port = free_port(), free_port(), free_port()
+    settings = mailer_settings(database, database_proxy_port, proxy_port)
     mailers = {name: Mailer(name, binary, directory, settings) for name in ("a", "b")}
     producer = Mailer("producer", binary, directory, settings)
     for mailer in list(mailers.values()) + [producer]:
         mailer.set_password(database.password)
+    relay = Relay(relay_port, os.path.join(directory, "mail"), directory)
+    proxies = (FaultProxy(proxy_port, relay_port, seed), FaultProxy(database_proxy_port, int(database.port), seed + 1))
+    cluster = Cluster(database, mailers, producer, relay, proxies, say)
+    cluster.start_proxies()
     migrated = producer.command("migrate")
     if migrated.returncode != 0:
+        cluster.stop()
         raise SystemExit(f"chaos: migrate failed: {migrated.stderr.strip()}")
-    relay = Relay(relay_port, os.path.join(directory, "mail"), directory)
-    return mailers, producer, relay, proxy_port, relay_port
+    return cluster
 
 
 def run(binary, seconds, seed, drain, directory):
     schedule = make_schedule(seed, seconds)
     say(f"seed {seed}, {seconds:g} s of faults; repeat with CHAOS_SEED={seed} CHAOS_SECONDS={seconds:g}")
     print("chaos: schedule\n" + "\n".join(f"  {event}" for event in schedule), flush=True)
-    database = Database()
-    mailers, producer, relay, proxy_port, relay_port = setup(directory, database, binary)
-    cluster = Cluster(database, mailers, producer, relay, FaultProxy(proxy_port, relay_port, seed), say)
-    workload = Workload(producer, seed)
+    cluster = setup(directory, Database(), binary, seed)
+    mailers, database = cluster.mailers, cluster.database
+    workload = Workload(cluster.producer, seed)
     verdicts = []
     try:
         cluster.start()
@@ -194,7 +198,9 @@ def report(cluster, workload, verdicts, excused, directory):
     faults = ", ".join(f"{kind} {count}" for kind, count in sorted(cluster.applied.items()))
     proxy = ", ".join(f"{key} {value}" for key, value in cluster.proxy.stats.items())
     print(f"chaos: faults applied: {faults}", flush=True)
-    print(f"chaos: fault proxy: {proxy}")
+    print(f"chaos: relay proxy: {proxy}")
+    cut = cluster.database_proxy.stats
+    print(f"chaos: database proxy: connections {cut['connections']}, replies cut {cut['replies_cut']}")
     print(f"chaos: producer: {len(workload.kinds)} requests, {workload.failures} enqueue runs failed and were"
           f" repeated, {len(workload.refused)} refused")
     for line in excused:

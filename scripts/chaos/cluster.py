@@ -11,9 +11,11 @@ DATABASE_UNREACHABLE = 69
 
 
 class Cluster:
-    def __init__(self, database, mailers, producer, relay, proxy, say):
+    def __init__(self, database, mailers, producer, relay, proxies, say):
         self.database, self.mailers, self.producer = database, mailers, producer
-        self.relay, self.proxy, self.say = relay, proxy, say
+        self.relay, self.say = relay, say
+        # One fault proxy in front of the relay, one in front of PostgreSQL.
+        self.proxy, self.database_proxy = proxies
         self.crashes = []
         self.refused_starts = 0
         self.applied = {}
@@ -21,9 +23,12 @@ class Cluster:
         # by a timer thread, so only one thread ever starts or stops processes.
         self.pending = []
 
+    def start_proxies(self):
+        self.proxy.start()
+        self.database_proxy.start()
+
     def start(self):
         self.relay.start()
-        self.proxy.start()
         for mailer in self.mailers.values():
             mailer.start()
 
@@ -52,6 +57,7 @@ class Cluster:
         session is ended once more, so each mailer must log in again with the current password."""
         self.pending.clear()
         self.proxy.set_mode("pass")
+        self.database_proxy.set_mode("pass")
         if not self.relay.running():
             self.relay.start()
         for mailer in self.mailers.values():
@@ -66,6 +72,7 @@ class Cluster:
                 mailer.kill()
         self.relay.stop()
         self.proxy.stop()
+        self.database_proxy.stop()
 
     def _kill_mailer(self, instance, down):
         mailer = self.mailers[instance]
@@ -93,6 +100,11 @@ class Cluster:
         started = time.monotonic()
         self.database.restart(mode)
         self.say(f"PostgreSQL restarted -m {mode} in {time.monotonic() - started:.1f} s")
+
+    def _cut_database_replies(self, seconds):
+        self.database_proxy.set_mode("cut-replies")
+        self.say(f"database proxy: cut-replies for {seconds} s")
+        self._after(seconds, lambda: self.database_proxy.set_mode("pass"))
 
     def _terminate_backends(self):
         self.say(f"terminated {self.database.terminate_backends()} mailer sessions")

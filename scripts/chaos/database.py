@@ -32,11 +32,10 @@ class Database:
         self.password = secrets.token_hex(12)
         self.rotations = 0
 
-    @property
-    def connect_string(self):
-        """The mailers' connect string, without the password (they read it from a file)."""
-        return (f"Driver={{PostgreSQL Unicode}};Server={self.host};Port={self.port};"
-                f"Database={self.name};Uid={ROLE};")
+    def connect_string(self, port):
+        """The mailers' connect string to `port` (the database proxy's), without the password:
+        they read it from a file."""
+        return f"Driver={{PostgreSQL Unicode}};Server={self.host};Port={port};Database={self.name};Uid={ROLE};"
 
     def sql(self, statement, timeout=30):
         """Runs `statement` as the superuser; returns psql's unaligned output."""

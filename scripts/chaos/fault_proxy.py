@@ -10,7 +10,10 @@ mode current when it arrives):
 - drop: each connection gets a budget of 20-2000 bytes; when it is spent the connection is
   cut in the middle of a chunk (both sides reset), wherever the SMTP dialogue happens to be;
 - blackhole: new connections are accepted and never answered; open ones go silent. When the
-  mode ends, the silenced connections are reset, as a peer gives up on a dead path.
+  mode ends, the silenced connections are reset, as a peer gives up on a dead path;
+- cut-replies: one reply in three from the server is not forwarded and the connection is reset
+  instead, so the client cannot tell whether its last request took effect. In front of
+  PostgreSQL this is a commit whose acknowledgement is lost.
 
 The proxy runs its own asyncio loop on a thread of the orchestrator, so it needs no process
 of its own and dies with the orchestrator.
@@ -20,7 +23,7 @@ import asyncio
 import random
 import threading
 
-MODES = ("pass", "delay", "split", "drop", "blackhole")
+MODES = ("pass", "delay", "split", "drop", "blackhole", "cut-replies")
 
 
 class Link:
@@ -42,7 +45,7 @@ class FaultProxy:
         self.mode = "pass"
         # Counts of what each mode did, for the summary.
         self.stats = {"connections": 0, "delayed": 0, "long_delays": 0, "split": 0, "dropped": 0,
-                      "blackholed": 0, "upstream_refused": 0}
+                      "blackholed": 0, "replies_cut": 0, "upstream_refused": 0}
         # Used only on the loop's thread, so its sequence depends on the seed and the traffic.
         self._random = random.Random(seed)
         self._loop = asyncio.new_event_loop()
@@ -101,15 +104,19 @@ class FaultProxy:
                 self.stats["upstream_refused"] += 1
                 return
             link.writers.append(upstream_writer)
-            await asyncio.gather(self._pump(client_reader, upstream_writer, link),
-                                 self._pump(upstream_reader, client_writer, link), return_exceptions=True)
+            await asyncio.gather(self._pump(client_reader, upstream_writer, link, replies=False),
+                                 self._pump(upstream_reader, client_writer, link, replies=True),
+                                 return_exceptions=True)
         finally:
             link.reset()
             self._links.discard(link)
 
-    async def _pump(self, reader, writer, link):
+    async def _pump(self, reader, writer, link, replies):
         try:
             while data := await reader.read(4096):
+                if replies and self.mode == "cut-replies" and self._random.random() < 1 / 3:
+                    self.stats["replies_cut"] += 1
+                    break
                 await self._forward(data, writer, link)
         except (ConnectionError, OSError):
             pass

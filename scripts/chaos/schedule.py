@@ -20,6 +20,7 @@ RATES = {
     "terminate-backends": 2,  # pg_terminate_backend of every mailer session
     "rotate-password": 1,    # ALTER ROLE ... PASSWORD, new password files, SIGHUP
     "restart-relay": 1,      # the SMTP server stopped by pid and started again
+    "cut-database-replies": 2,  # for a few seconds, the database proxy loses replies (see fault_proxy)
 }
 
 PROXY_FAULTS = ("delay", "split", "drop", "blackhole")
@@ -54,6 +55,8 @@ def _details(kind, rng):
         return {"instance": "b", "down": round(rng.uniform(1.0, 4.0), 1)}
     if kind == "restart-relay":
         return {"down": round(rng.uniform(0.5, 3.0), 1)}
+    if kind == "cut-database-replies":
+        return {"seconds": round(rng.uniform(1.0, 4.0), 1)}
     return {}
 
 
