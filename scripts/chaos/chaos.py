@@ -48,7 +48,8 @@ def mailer_settings(database, database_port, proxy_port):
     """Short timeouts and leases, so faults resolve within seconds rather than minutes."""
     return {
         "database": {"connect_string": database.connect_string(database_port), "schema": SCHEMA,
-                     "pool_size": DATABASE_POOL, "login_timeout": "3s", "swap_drain_timeout": "5s", "reconnect_drain_timeout": "5s"},
+                     "pool_size": DATABASE_POOL, "login_timeout": "3s", "swap_drain_timeout": "5s",
+                     "reconnect_drain_timeout": "5s"},
         "relay": {"host": "127.0.0.1", "port": proxy_port, "tls": "none", "connections": RELAY_CONNECTIONS,
                   "connect_timeout": "2s", "command_timeout": "3s", "end_of_data_timeout": "5s",
                   "max_messages_per_connection": 20, "swap_drain_timeout": "5s"},
@@ -85,7 +86,6 @@ def inject(cluster, schedule, seconds):
     while (now := time.monotonic() - begin) < seconds:
         while events and events[0].at <= now:
             cluster.apply(events.pop(0))
-        cluster.run_due()
         cluster.supervise()
         time.sleep(0.1)
 

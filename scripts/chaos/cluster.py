@@ -33,7 +33,9 @@ class Cluster:
             mailer.start()
 
     def supervise(self):
-        """Restarts mailers that ended by themselves; sends SIGHUPs a start-up made wait."""
+        """Runs the follow-ups that are due; restarts mailers that ended by themselves; sends the
+        SIGHUPs a start-up made wait."""
+        self.run_due()
         for mailer in self.mailers.values():
             if mailer.process is not None and not mailer.running():
                 code = mailer.process.returncode
@@ -44,7 +46,9 @@ class Cluster:
                     self.crashes.append(f"mailer {mailer.name} (pid {mailer.pid}) exited {code}:\n"
                                         + mailer.log_tail())
                     self.say(f"mailer {mailer.name} CRASHED with {code}; restarting; see {mailer.log_path}")
-                mailer.start()
+                # Restarted a second later, as a supervisor would, not in a tight loop.
+                mailer.process = None
+                self._after(1.0, lambda name=mailer.name: self._restart_mailer(name))
             elif mailer.reload_pending:
                 mailer.reload()
 
