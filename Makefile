@@ -128,8 +128,7 @@ CHAOS_SECONDS ?= 300
 chaos: deps
 	$(SWIFT) build --product queue-mailer $(SWIFT_FLAGS)
 	/usr/bin/python3 -m unittest discover -s scripts/chaos
-	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_SEED=$(CHAOS_SEED) scripts/with-test-servers.sh /usr/bin/python3 scripts/chaos/chaos.py \
-		.build/debug/queue-mailer
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_SEED=$(CHAOS_SEED) scripts/chaos/run.sh .build/debug/queue-mailer
 
 # The short chaos run `make test` ends with: one minute, a fixed seed.
 chaos-short:

@@ -22,6 +22,12 @@ def write_atomically(path, text):
     os.replace(path + ".tmp", path)
 
 
+def record_pid(directory, process):
+    """Appends the pid to DIR/pids, which run.sh sweeps if the orchestrator dies uncleanly."""
+    with open(os.path.join(directory, "pids"), "a") as pids:
+        pids.write(f"{process.pid}\n")
+
+
 def stop_process(process, grace=10):
     """SIGTERM, then SIGKILL after `grace` seconds; returns the exit status."""
     if process.poll() is None:
@@ -65,6 +71,7 @@ class Mailer:
             self.process = subprocess.Popen([self.binary, "--config", self.config, "run"], stdout=log,
                                             stderr=subprocess.STDOUT, env=_clean_environment(),
                                             start_new_session=True)
+        record_pid(self.directory, self.process)
         self.reload_pending = False
 
     @property
@@ -129,6 +136,7 @@ class Relay:
             ["/usr/bin/python3", SMTP_SERVER, "--port", str(self.port), "--store", self.store,
              "--ready-file", ready, "--reject", "rejected"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        record_pid(self.directory, self.process)
         log.close()
         deadline = time.monotonic() + 20
         while not os.path.exists(ready):

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """`make chaos`: two queue-mailer instances on one PostgreSQL queue, under faults from a seed.
 
-    scripts/with-test-servers.sh /usr/bin/python3 scripts/chaos/chaos.py QUEUE_MAILER
+    scripts/chaos/run.sh QUEUE_MAILER
 
-Runs under scripts/with-test-servers.sh, which starts (and always stops) the throwaway
-PostgreSQL on loopback; this script starts the SMTP relay, the fault proxy in front of it
-and the two mailers, enqueues requests all along, applies the faults of the schedule, then
-heals everything, lets the mailers drain the queue, checks the invariants (invariants.py)
-and exits 1 if any is broken. Docs/reliability.md explains each one.
+Runs (through run.sh) under scripts/with-test-servers.sh, which starts and always stops the
+throwaway PostgreSQL on loopback. This script starts the SMTP relay, a fault proxy in front
+of it and one in front of PostgreSQL, and the two mailers; enqueues requests all along,
+applies the faults of the schedule, then heals everything, lets the mailers drain the
+queue, checks the invariants (invariants.py) and exits 1 if any is broken.
+Docs/reliability.md explains each one.
 
 Environment: CHAOS_SECONDS (default 300) of faults, CHAOS_SEED (default random; printed),
 CHAOS_DRAIN_SECONDS (default 120), CHAOS_DIR (default .build/chaos: configurations, logs

@@ -22,6 +22,7 @@ class Cluster:
         # Follow-ups (a restart after a kill) as (due time, action), run by the main loop, never
         # by a timer thread, so only one thread ever starts or stops processes.
         self.pending = []
+        self.cut_until = 0.0
 
     def start_proxies(self):
         self.proxy.start()
@@ -108,7 +109,13 @@ class Cluster:
     def _cut_database_replies(self, seconds):
         self.database_proxy.set_mode("cut-replies")
         self.say(f"database proxy: cut-replies for {seconds} s")
-        self._after(seconds, lambda: self.database_proxy.set_mode("pass"))
+        # Windows may overlap: the mode passes again only when the last one ends.
+        self.cut_until = max(self.cut_until, time.monotonic() + seconds)
+        self._after(seconds, self._end_cut)
+
+    def _end_cut(self):
+        if time.monotonic() >= self.cut_until:
+            self.database_proxy.set_mode("pass")
 
     def _terminate_backends(self):
         self.say(f"terminated {self.database.terminate_backends()} mailer sessions")
