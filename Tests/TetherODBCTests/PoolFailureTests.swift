@@ -78,7 +78,7 @@ struct PoolFailureTests {
     }
 
     @Test(
-        "P3: a refused port, a wrong password and a missing database fail within the connect timeout with the real cause",
+        "P3: refused port, wrong password, missing database: each fails in time with the real cause",
         arguments: ["refused", "password", "database"])
     func creationFailures(cause: String) async throws {
         let closedPort = try SilentListener(listening: false)
