@@ -122,3 +122,30 @@ private func waitFor(_ condition: () -> Bool) async {
         try? await Task.sleep(for: .milliseconds(20))
     }
 }
+
+extension MailerIntegration {
+    @Suite("run --until-empty with scheduled requests")
+    struct ScheduledWaitTests {
+        @Test("a run waiting only for requests scheduled later says how many and when, then sends them")
+        func waitsVisibly() async throws {
+            let relay = try ScriptedRelay()
+            try await withFixture(.sqlite) { fixture in
+                var later = sampleRequest("later-1")
+                later.sendAt = Date().addingTimeInterval(1.5)
+                _ = try await fixture.store().enqueue([sampleRequest("now-1"), later], defaultMaxAttempts: 2)
+                let harness = ServiceHarness()
+                let notes = Locked<[String]>([])
+                let counts = try await harness.run(fixture, relay: relay) { service in
+                    await waitFor { service.waitingNote != nil || service.counts.sent == 2 }
+                    if let note = service.waitingNote { notes.withLock { $0.append(note) } }
+                }
+                #expect(counts.sent == 2)
+                let lines = harness.logs.lines.filter { $0.contains("event=waiting_for_scheduled") }
+                #expect(lines.count == 1, "\(harness.logs.lines)")
+                #expect(lines.first?.contains("count=1") == true)
+                #expect(notes.withLock { $0 }.first?.hasPrefix("waiting for 1 scheduled, next in") == true)
+                try await expectQueueSettled(fixture)
+            }
+        }
+    }
+}

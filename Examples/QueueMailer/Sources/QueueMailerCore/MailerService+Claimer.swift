@@ -17,6 +17,7 @@ extension MailerService {
                 await shutdown.sleep(for: settings.pollInterval, clock: clock)
                 continue
             }
+            claimedAgain()
             metrics.increment(.claimed, by: batch.count)
             progress.withLock { $0.claimed += batch.count }
             logger.debug("claimed", ["count": batch.count])
@@ -48,6 +49,7 @@ extension MailerService {
     private func queueIsEmpty() async -> Bool {
         guard let unfinished = await withDatabase("count", stop: shutdown, { try await self.queue.unfinishedCount() })
         else { return true }
+        if unfinished > 0 { await reportScheduled() }
         return unfinished == 0
     }
 }

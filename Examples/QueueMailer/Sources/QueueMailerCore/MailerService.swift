@@ -31,6 +31,7 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     /// Closed while the relay is unavailable: claiming waits, claimed requests go back unsent.
     public let relayGate: RelayGate<C>
     let relay: RelayGateSettings
+    let waiting = Locked(WaitingState())
 
     /// Counts of this run, for the progress line and the shutdown summary.
     public struct RunCounts: Sendable, Equatable {

@@ -42,6 +42,7 @@ public struct OutcomeClassifier: Sendable {
         case .notStarted:
             result.outcome = .retry
             result.released = true
+            result.detail = "not sent: \(report.detail)"
         case .relayUnavailable:
             result = deferred(claimed, reason: report.detail, code: report.code)
         }

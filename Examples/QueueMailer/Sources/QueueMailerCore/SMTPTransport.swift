@@ -42,7 +42,9 @@ public final class SMTPTransport: MailTransport {
         } catch {
             return DeliveryReport(verdict: .badMessage, detail: "\(error)")
         }
-        if Task.isCancelled { return DeliveryReport(verdict: .notStarted, detail: "cancelled before sending") }
+        if Task.isCancelled {
+            return DeliveryReport(verdict: .notStarted, detail: "cancelled by shutdown before sending")
+        }
         let start = ContinuousClock.now
         do {
             let report = try await pool.withConnection { connection in try await connection.send(message) }
@@ -75,8 +77,10 @@ public final class SMTPTransport: MailTransport {
             return DeliveryReport(verdict: .transient(hint: nil), detail: "\(error)")
         }
         guard let error = error as? SMTPError else {
-            let verdict: DeliveryReport.Verdict = error is CancellationError ? .notStarted : .transient(hint: nil)
-            return DeliveryReport(verdict: verdict, detail: "\(error)")
+            if error is CancellationError {
+                return DeliveryReport(verdict: .notStarted, detail: "cancelled by shutdown before the message was sent")
+            }
+            return DeliveryReport(verdict: .transient(hint: nil), detail: "\(error)")
         }
         let recipients = error.recipients.map(recipientResult)
         let verdict = verdict(of: error)

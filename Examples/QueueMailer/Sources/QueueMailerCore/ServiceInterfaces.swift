@@ -16,6 +16,8 @@ public protocol MailQueue: Sendable {
     func reapExpired() async throws -> Int
     /// Requests in the queue that are ready (now or later) or running.
     func unfinishedCount() async throws -> Int
+    /// Ready requests whose run time is still to come, and how long until the first is due.
+    func scheduledLater() async throws -> (count: Int, nextIn: Duration?)
 }
 
 /// What the relay did with one message.

@@ -115,9 +115,10 @@ final class Tickers: Sendable {
     private func drawProgress() async {
         let unfinished = (try? await store.unfinishedCount()) ?? 0
         let counts = service.counts
-        let line = ProgressLine(
+        var line = ProgressLine(
             done: counts.finished, total: counts.finished + unfinished, failed: counts.failed, unknown: counts.unknown,
             elapsed: .now - started)
+        line.note = service.waitingNote
         FileHandle.standardError.write(Data(line.terminalText.utf8))
     }
 
