@@ -31,7 +31,7 @@ extension TetherNetSuites {
             }
             #expect(error?.code == .timedOut)
             #expect(error?.phase == .tlsHandshake)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < TetherNetSuites.promptly)
             #expect(ProcessCensus.sockets(toPort: server.port) == 0)
         }
 
