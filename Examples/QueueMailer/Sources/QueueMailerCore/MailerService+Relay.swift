@@ -23,8 +23,22 @@ extension MailerService {
                     await RelayGate.wait(for: kick, or: workersDone, limit: relay.probeBackoff(attempt), clock: clock)
                 }
                 if workersDone.isFired { return }
-                atOnce = await relayGate.probe { await self.transport.probe() }
+                atOnce = await relayGate.probe { await self.probe(until: workersDone) }
             }
+        }
+    }
+
+    /// One probe, cancelled when the workers are done so a shutdown does not wait for it.
+    private func probe(until workersDone: StopSignal) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask { await self.transport.probe() }
+            group.addTask {
+                await workersDone.wait()
+                return "stopped: the service is shutting down"
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 
