@@ -12,8 +12,19 @@ extension MailerIntegration {
     struct RelayOutageTests {
         @Test("a relay down mid-run fails nothing, claims nothing while down, and records every attempt")
         func outageMidRun() async throws {
+            try await Self.outageMidRun(.sqlite)
+        }
+
+        @Test(
+            "on PostgreSQL: a relay down mid-run fails nothing and records every attempt",
+            .enabled(if: TestServersGate.postgres, Comment(rawValue: TestServersGate.postgresMessage)))
+        func outageMidRunPostgres() async throws {
+            try await Self.outageMidRun(.postgresql)
+        }
+
+        static func outageMidRun(_ dialect: SQLDialect) async throws {
             let relay = try ScriptedRelay(.init(finalReplyDelay: .milliseconds(20)))
-            try await withFixture(.sqlite) { fixture in
+            try await withFixture(dialect) { fixture in
                 let keys = (1...30).map { "outage-\($0)" }
                 _ = try await fixture.store().enqueue(keys.map { sampleRequest($0) }, defaultMaxAttempts: 2)
                 var harness = ServiceHarness()
@@ -128,8 +139,19 @@ extension MailerIntegration {
     struct ScheduledWaitTests {
         @Test("a run waiting only for requests scheduled later says how many and when, then sends them")
         func waitsVisibly() async throws {
+            try await Self.waitsVisibly(.sqlite)
+        }
+
+        @Test(
+            "on PostgreSQL: a run waiting for scheduled requests says how many and when",
+            .enabled(if: TestServersGate.postgres, Comment(rawValue: TestServersGate.postgresMessage)))
+        func waitsVisiblyPostgres() async throws {
+            try await Self.waitsVisibly(.postgresql)
+        }
+
+        static func waitsVisibly(_ dialect: SQLDialect) async throws {
             let relay = try ScriptedRelay()
-            try await withFixture(.sqlite) { fixture in
+            try await withFixture(dialect) { fixture in
                 var later = sampleRequest("later-1")
                 later.sendAt = Date().addingTimeInterval(1.5)
                 _ = try await fixture.store().enqueue([sampleRequest("now-1"), later], defaultMaxAttempts: 2)
