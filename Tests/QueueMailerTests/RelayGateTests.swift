@@ -52,15 +52,32 @@ struct RelayGateStateMachineTests {
         #expect(machine.probeFailed() == .probeAgain(attempt: 3, atOnce: false), "the swap was probed")
     }
 
+    @Test("an outage soon after the last one continues its backoff, so a flapping relay is probed less often")
+    func flappingContinuesBackoff() {
+        var machine = Machine(flapWindow: .seconds(60))
+        _ = machine.relayUnavailable(reason: "dropped", at: at(0))
+        machine.probeStarted()
+        _ = machine.probeFailed()
+        machine.probeStarted()
+        _ = machine.probeSucceeded(at: at(3))
+        _ = machine.relayUnavailable(reason: "dropped again", at: at(5))
+        #expect(machine.nextProbeAttempt == 3, "one failed probe before, and the flap itself")
+        machine.probeStarted()
+        _ = machine.probeSucceeded(at: at(20))
+        _ = machine.relayUnavailable(reason: "much later", at: at(81))
+        #expect(machine.nextProbeAttempt == 1, "past the window the backoff starts afresh")
+    }
+
     @Test("a new outage starts its backoff and its length afresh")
     func newOutageStartsAfresh() {
-        var machine = Machine()
+        var machine = Machine(flapWindow: .seconds(60))
         _ = machine.relayUnavailable(reason: "first", at: at(0))
         machine.probeStarted()
         _ = machine.probeFailed()
         machine.probeStarted()
         _ = machine.probeSucceeded(at: at(5))
         #expect(machine.relayUnavailable(reason: "second", at: at(100)) == .closeGate(reason: "second"))
+        #expect(machine.flapWindow == .seconds(60))
         #expect(machine.nextProbeAttempt == 1)
         #expect(machine.outage(at: at(101)) == .seconds(1))
     }

@@ -43,8 +43,8 @@ public enum MailerApp {
         } catch let error as ODBCError {
             printError("database error: \(error)")
             return 69
-        } catch let error as ConnectionPoolError {
-            // Only the database pool's failures leave a command: the relay's become outcomes.
+        } catch let error as ConnectionPoolError where error.code == .connectFailed || error.code == .acquireTimeout {
+            // Only the database pool lends outside the service: the relay pool's failures are outcomes.
             printError("database error: \(ConnectStringText.redacted(configuration.database.connectString)): \(error)")
             return 69
         } catch {

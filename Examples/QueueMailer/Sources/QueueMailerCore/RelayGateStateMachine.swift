@@ -8,8 +8,10 @@
 ///
 /// While the gate is closed the service claims nothing and hands claimed requests back unsent;
 /// one probe at a time checks the relay, waiting `backoff(failedProbes + 1)` before each.
-/// Only a successful probe opens the gate. A probe event outside an outage is a bug and stops
-/// the program naming the state.
+/// Only a successful probe opens the gate. A relay that lets probes through but fails sends
+/// again within `flapWindow` of the gate opening continues the last outage's backoff instead
+/// of starting it afresh, so a flapping relay is probed ever less often (up to the cap), not
+/// every second. A probe event outside an outage is a bug and stops the program naming the state.
 public struct RelayGateStateMachine<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     /// One outage: since when, why, and how the probing goes.
     public struct Outage: Sendable, Equatable {
@@ -35,8 +37,15 @@ public struct RelayGateStateMachine<Instant: InstantProtocol>: Sendable where In
 
     /// The state now.
     public private(set) var state = State.open
+    /// An outage starting this soon after the last one ended continues its backoff.
+    public let flapWindow: Duration
+    /// When the last outage ended, and how many probes it had failed.
+    private var lastOutage: (ended: Instant, failedProbes: Int)?
 
-    public init() {}
+    /// A machine in the open state; see ``flapWindow``. Defaults to 60 seconds.
+    public init(flapWindow: Duration = .seconds(60)) {
+        self.flapWindow = flapWindow
+    }
 
     /// Whether claiming and sending may go on.
     public var isOpen: Bool { state == .open }
@@ -58,7 +67,11 @@ public struct RelayGateStateMachine<Instant: InstantProtocol>: Sendable where In
     /// A send found the relay unavailable (refused, unreachable, login refused, ...).
     public mutating func relayUnavailable(reason: String, at now: Instant) -> LostAction {
         guard case .open = state else { return .none }
-        state = .closed(Outage(since: now, reason: reason))
+        var outage = Outage(since: now, reason: reason)
+        if let last = lastOutage, last.ended.duration(to: now) < flapWindow {
+            outage.failedProbes = last.failedProbes + 1
+        }
+        state = .closed(outage)
         return .closeGate(reason: reason)
     }
 
@@ -91,6 +104,7 @@ public struct RelayGateStateMachine<Instant: InstantProtocol>: Sendable where In
         guard case .closed(let outage) = state, outage.probing else {
             preconditionFailure("probeSucceeded in state \(state): no probe was running")
         }
+        lastOutage = (now, outage.failedProbes)
         state = .open
         return .openGate(outage: outage.since.duration(to: now), reason: outage.reason)
     }

@@ -101,9 +101,13 @@ public final class SMTPTransport: MailTransport {
         .authenticationUnavailable, .authenticationFailed,
     ]
 
+    /// A failure while making the session, or a session that died without a reply before this
+    /// message's first reply, is the relay's; a reply to MAIL FROM or later (a 421 with "try
+    /// again in 60 seconds" included) is about this message and keeps its hint.
     private static func verdict(of error: SMTPError) -> DeliveryReport.Verdict {
         if error.code != .invalidInput, error.code != .controlCharacter,
-            sessionPhases.contains(error.phase) || sessionCodes.contains(error.code) || error.connectionFoundDead
+            sessionPhases.contains(error.phase) || sessionCodes.contains(error.code)
+                || (error.connectionFoundDead && error.reply == nil)
         {
             return .relayUnavailable
         }
