@@ -59,6 +59,30 @@ extension MailerIntegration {
             }
         }
 
+        @Test("M3: a 421 with a hint to MAIL FROM is a counted retry that waits for the hint, not an outage")
+        func mailFrom421IsCountedRetry() async throws {
+            let relay = try ScriptedRelay(
+                .init(mailReply: { number in number <= 2 ? "421 4.7.0 busy, try again in 1 second" : nil }))
+            try await withFixture(.sqlite) { fixture in
+                _ = try await fixture.store().enqueue([sampleRequest("busy-1")], defaultMaxAttempts: 3)
+                let harness = ServiceHarness()
+                let counts = try await harness.run(fixture, relay: relay)
+                #expect(counts.sent == 1)
+                #expect(counts.deferred == 0)
+                let rows = try await fixture.rows(
+                    "SELECT outcome, smtp_code FROM \(fixture.schema.resultTable) ORDER BY attempt")
+                #expect(rows == [["retry", "421"], ["sent", "250"]], "\(rows)")
+                let request = try await fixture.rows("SELECT state, max_attempts FROM \(fixture.schema.requestTable)")
+                #expect(request == [["done", "3"]], "the 421 attempt counted: \(request)")
+                #expect(!harness.logs.lines.contains { $0.contains("event=relay_lost") }, "\(harness.logs.lines)")
+                let waited = try await fixture.rows(
+                    "SELECT (julianday(MAX(finished_at)) - julianday(MIN(finished_at))) * 86400 >= 0.9 "
+                        + "FROM \(fixture.schema.resultTable)")
+                #expect(waited == [["1"]], "the second attempt waited for the 1 second hint")
+                try await expectQueueSettled(fixture)
+            }
+        }
+
         @Test("a refused login closes the gate; SIGHUP with the right password probes at once and sends")
         func refusedLoginThenSighup() async throws {
             let relay = try ScriptedRelay(.init(password: "right-password"))

@@ -24,6 +24,8 @@ final class ScriptedRelay: Sendable {
         var finalReplyDelay: Duration = .zero
         /// The password AUTH PLAIN must carry; `nil` offers no AUTH.
         var password: String?
+        /// The reply to the nth MAIL FROM (1-based, over all connections); `nil` accepts it.
+        var mailReply: @Sendable (_ number: Int) -> String? = { _ in nil }
     }
 
     struct Message: Sendable {
@@ -46,6 +48,7 @@ final class ScriptedRelay: Sendable {
         var dropsLeft = 0
         var silentTransactions = 0
         var down = false
+        var mailCommands = 0
     }
 
     private let behaviour: Behaviour
@@ -116,6 +119,14 @@ final class ScriptedRelay: Sendable {
                 envelope = Message(sender: "", recipients: [], content: "")
                 await stream.reply("250 OK\r\n")
             case "MAIL":
+                let number = state.withLock { state in
+                    state.mailCommands += 1
+                    return state.mailCommands
+                }
+                if let reply = behaviour.mailReply(number) {
+                    await stream.reply(reply + "\r\n")
+                    break
+                }
                 envelope = Message(sender: Self.address(in: line), recipients: [], content: "")
                 await stream.reply("250 2.1.0 OK\r\n")
             case "RCPT": await stream.reply(rcpt(Self.address(in: line), into: &envelope))
