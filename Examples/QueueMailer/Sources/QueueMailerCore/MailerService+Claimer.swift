@@ -13,8 +13,9 @@ extension MailerService {
                     "claim", stop: shutdown, { try await self.queue.claim(limit: self.settings.batchSize) })
             else { return }
             if batch.isEmpty {
+                let written = resultsWritten.withLock { $0 }
                 if untilEmpty, await queueIsEmpty() { return }
-                await shutdown.sleep(for: settings.pollInterval, clock: clock)
+                await pause(wakingOn: untilEmpty ? written : nil)
                 continue
             }
             hold(batch)

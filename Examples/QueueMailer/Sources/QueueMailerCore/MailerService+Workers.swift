@@ -28,7 +28,7 @@ extension MailerService {
             return classifier.badData(claimed, error)
         }
         do {
-            if let earlier = try await queue.sentAttempt(requestID: claimed.id) {
+            if let earlier = try await queue.sentAttempt(of: claimed) {
                 return classifier.alreadySent(claimed, byAttempt: earlier)
             }
         } catch {

@@ -26,6 +26,8 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     let stopSending = StopSignal()
     /// Running, draining, forcing or stopped; the signals above are its actions.
     let lifecycle = Locked(LifecycleStateMachine())
+    /// Fired, and replaced by a fresh one, each time the writer has written a batch.
+    let resultsWritten = Locked(StopSignal())
     let health: DatabaseHealth
     let progress = Locked(RunCounts())
     /// The requests claimed and not yet written back: the only leases the heartbeat renews.
