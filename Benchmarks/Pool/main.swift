@@ -181,6 +181,14 @@ func measureSwap() async throws {
     }
 }
 
-try await measureUncontended()
-try await measureContended()
-try await measureSwap()
+// `PoolBenchmark uncontended contended swap` runs the named cases only; no argument runs all three.
+let chosen = Set(CommandLine.arguments.dropFirst())
+if chosen.isEmpty || chosen.contains("uncontended") {
+    try await measureUncontended()
+}
+if chosen.isEmpty || chosen.contains("contended") {
+    try await measureContended()
+}
+if chosen.isEmpty || chosen.contains("swap") {
+    try await measureSwap()
+}
