@@ -24,10 +24,10 @@ test: deps
 	scripts/with-test-servers.sh $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 lint:
-	swift-format lint --strict --recursive --parallel Package.swift Sources Tests Examples Benchmarks
+	swift-format lint --strict --recursive --parallel Package.swift Sources Tests Examples Benchmarks Fuzz
 
 format:
-	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Examples Benchmarks
+	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Examples Benchmarks Fuzz
 
 # Prepared SELECT 1 through TetherODBC beside a C program using unixODBC directly, 1 and 8 workers.
 bench-odbc: deps

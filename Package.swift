@@ -121,7 +121,8 @@ let package = Package(
             name: "ODBCBench", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",
             swiftSettings: strict),
         .testTarget(
-            name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit"], swiftSettings: strict),
+            name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit"],
+            swiftSettings: strict),
         .testTarget(
             name: "TetherLeakTests",
             dependencies: [

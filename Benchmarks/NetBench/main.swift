@@ -57,8 +57,7 @@ func measureIdleTLS() async throws {
     defer { certificates.remove() }
     let server = try LoopbackTLSServer(certificates: certificates, behaviour: .hold)
     defer { server.close() }
-    var tls = TLSConfiguration()
-    tls.trustRootsFile = certificates.caFile
+    let tls = certificates.trustingConfiguration
     let rssBefore = residentMiB()
     let start = ContinuousClock.now
     var streams: [TCPStream] = []

@@ -6,7 +6,8 @@ extension TCPStream {
     /// at once (implicit TLS, as on port 465).
     ///
     /// Resolution, the TCP connect and the TLS handshake all end by `deadline`. The addresses of a
-    /// name are tried in the resolver's order; the error of the last one is thrown.
+    /// name are raced as RFC 8305 describes: one attempt at a time, the next one 250 ms later or
+    /// as soon as the one before failed, alternating IPv6 and IPv4; the first to connect wins.
     ///
     /// - Parameters:
     ///   - host: The host name or IP literal (`[::1]` and `::1` both work).
@@ -31,20 +32,11 @@ extension TCPStream {
             throw NetworkError(.invalidArgument, .resolve, detail: "the host name is empty")
         }
         let addresses = try await Resolver.shared.resolve(host, port: port, deadline: deadline)
-        var lastError = NetworkError(.resolutionFailed, .resolve, detail: host)
-        // Not yet: addresses are tried one after another, so one that swallows SYNs uses the whole deadline.
-        for address in addresses {
-            do {
-                let stream = try await connect(to: address, host: host, deadline: deadline)
-                if let tls {
-                    try await stream.startTLS(tls, serverName: serverName ?? host, deadline: deadline)
-                }
-                return stream
-            } catch let error as NetworkError where error.phase == .connect && error.code != .timedOut {
-                lastError = error
-            }
+        let stream = try await connect(toFirstOf: addresses, host: host, deadline: deadline)
+        if let tls {
+            try await stream.startTLS(tls, serverName: serverName ?? host, deadline: deadline)
         }
-        throw lastError
+        return stream
     }
 
     /// Opens a non-blocking socket to `address` (one address of `host`) and waits in the loop until

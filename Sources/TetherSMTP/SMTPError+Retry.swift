@@ -5,7 +5,7 @@ extension SMTPError {
     ///
     /// | kind, code | decision |
     /// |---|---|
-    /// | `transient` | `retryAfter(hint)` (30 s after a 421, 5 min otherwise) |
+    /// | `transient` | `retryAfter(hint)` (the wait the reply states; else 30 s after a 421, 5 min otherwise) |
     /// | `permanent`, `ambiguous` | `stop` (an ambiguous message may have been delivered) |
     /// | `notAccepted`: bad input, refused credentials, TLS or policy failures | `stop` |
     /// | `notAccepted`: connection failures, timeouts before the end of data | `retry` (30 s after a close) |

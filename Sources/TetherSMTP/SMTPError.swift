@@ -120,12 +120,14 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
     /// The reply text, when a reply caused the failure.
     public var text: String? { reply?.text }
 
-    /// How long to wait before another attempt, when the failure suggests one: a 421 (the
-    /// server is closing) suggests a short pause, other 4xx replies a longer one.
+    /// How long to wait before another attempt, when the failure suggests one: the wait the
+    /// server's reply states (``SMTPReply/statedRetryDelay``); otherwise a 421 (the server is
+    /// closing) suggests a short pause, other 4xx replies a longer one.
     public var retryAfterHint: Duration? {
         guard kind == .transient || kind == .notAccepted, code != .invalidInput, code != .controlCharacter else {
             return nil
         }
+        if let stated = reply?.statedRetryDelay { return stated }
         if reply?.code == 421 || code == .connectionClosed { return .seconds(30) }
         return kind == .transient ? .seconds(300) : nil
     }

@@ -11,6 +11,8 @@ public struct SMTPReplyParser: Sendable {
 
     private var buffer: [UInt8] = []
     private var consumed = 0
+    /// Where the search for the next newline resumes, so a line fed byte by byte is scanned once.
+    private var scanned = 0
     private var pendingLines: [String] = []
     private var pendingCode: Int?
 
@@ -24,6 +26,7 @@ public struct SMTPReplyParser: Sendable {
     public mutating func feed(_ bytes: some Collection<UInt8>) {
         if consumed > 0 {
             buffer.removeFirst(consumed)
+            scanned = max(scanned - consumed, 0)
             consumed = 0
         }
         buffer.append(contentsOf: bytes)
@@ -55,12 +58,14 @@ public struct SMTPReplyParser: Sendable {
     }
 
     private mutating func takeLine() throws(SMTPError) -> ArraySlice<UInt8>? {
-        guard let newline = buffer[consumed...].firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.count - consumed > Self.maximumLineLength {
-                throw Self.malformed("a reply line is longer than \(Self.maximumLineLength) bytes")
-            }
+        // The limit holds however the bytes were split: a whole line that arrived in one read is
+        // measured as strictly as one still waiting for its newline.
+        guard let newline = buffer[max(consumed, scanned)...].firstIndex(of: UInt8(ascii: "\n")) else {
+            scanned = buffer.count
+            if buffer.count - consumed > Self.maximumLineLength { throw Self.lineTooLong() }
             return nil
         }
+        if newline + 1 - consumed > Self.maximumLineLength { throw Self.lineTooLong() }
         var end = newline
         if end > consumed && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         let line = buffer[consumed..<end]
@@ -82,6 +87,10 @@ public struct SMTPReplyParser: Sendable {
         }
         let text = String(decoding: rest.dropFirst(), as: UTF8.self)
         return (code, separator == UInt8(ascii: " "), text)
+    }
+
+    private static func lineTooLong() -> SMTPError {
+        malformed("a reply line is longer than \(maximumLineLength) bytes")
     }
 
     private static func malformed(_ detail: String) -> SMTPError {

@@ -2,32 +2,6 @@ import QueueMailerCore
 import Testing
 import TetherRetry
 
-@Suite("RetryHint")
-struct RetryHintTests {
-    @Test(
-        "reads the wait a relay asks for",
-        arguments: [
-            ("4.7.0 Greylisted, try again in 30 seconds", 30),
-            ("Too many connections, retry after 2 minutes", 120),
-            ("Try again later (90s)", 90),
-            ("service busy; please wait 1 hour", 3600),
-        ])
-    func parses(text: String, seconds: Int) {
-        #expect(RetryHint.parse(text) == .seconds(seconds))
-    }
-
-    @Test("gives no hint when the reply does not speak of trying again", arguments: ["Mailbox full", "Rate 5s limit"])
-    func none(text: String) {
-        #expect(RetryHint.parse(text) == nil)
-    }
-
-    @Test("a number inside a word or a code is not a wait")
-    func codesAreNotWaits() {
-        #expect(RetryHint.parse("4.7.0 try again later") == nil)
-        #expect(RetryHint.parse("x25s try later") == nil)
-    }
-}
-
 @Suite("OutcomeClassifier")
 struct OutcomeClassifierTests {
     private let classifier = OutcomeClassifier(maximumHint: .seconds(600)) { attempt in .seconds(10 * attempt) }

@@ -1,5 +1,6 @@
 import Testing
 import TetherChannels
+import TetherTestKit
 
 /// What became of the elements in one randomized run.
 private struct Ledger {

@@ -5,7 +5,7 @@ import TetherTestKit
 @Suite("No leaks: ConnectionPool")
 struct PoolLeakTests {
     @Test(
-        "2,000 operations from 50 tasks across a hot swap, then shutdown: every connection closed, run() returns, pool freed"
+        "2,000 operations from 50 tasks across a hot swap, then shutdown, leave no connection or task"
     )
     func poolLeavesNothing() async throws {
         let factory = FakeConnectionFactory()

@@ -40,24 +40,15 @@ extension TetherNetSuites {
 
         @Test("cancelling a connect to a full accept queue returns at once and leaves no socket")
         func cancelConnect() async throws {
-            let listener = try LoopbackListener(backlog: 0)
-            defer { listener.close() }
-            var filling: [TCPStream] = []
-            defer { filling.forEach { $0.close() } }
-            for _ in 0..<2 {
-                if let stream = try? await TCPStream.connect(
-                    host: "127.0.0.1", port: listener.port, deadline: .inMilliseconds(200))
-                {
-                    filling.append(stream)
-                }
-            }
-            let port = listener.port
+            let full = try await Servers.fullAcceptQueue()
+            defer { full.close() }
+            let port = full.port
             let (error, elapsed) = await cancelWhileWaiting {
                 _ = try await TCPStream.connect(host: "127.0.0.1", port: port, deadline: .inMilliseconds(60_000))
             }
             #expect(error is CancellationError)
             #expect(elapsed < TetherNetSuites.promptly)
-            #expect(ProcessCensus.sockets(toPort: port) == filling.count)
+            #expect(ProcessCensus.sockets(toPort: port) == full.filling.count)
         }
 
         @Test("an operation in an already cancelled task fails and closes the stream")

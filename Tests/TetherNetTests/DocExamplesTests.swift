@@ -41,6 +41,17 @@ extension TetherNetSuites {
             #expect(phase == .read)
         }
 
+        @Test("Docs/testing.md: a TLS server for the length of a closure")
+        func scopedTLSServer() async throws {
+            try await LoopbackTLSServer.withServer(behaviour: .echo) { server, certificates in
+                let stream = try await TCPStream.connect(
+                    host: "localhost", port: server.port, deadline: .now + .seconds(5),
+                    tls: certificates.trustingConfiguration)
+                defer { stream.close() }
+                #expect(stream.isSecure)
+            }
+        }
+
         @Test("implicit TLS and STARTTLS")
         func tls() async throws {
             let certificates = try await TestCertificates.make()

@@ -13,7 +13,8 @@ struct DocExamplesTests {
         connectString["sslmode"] = "disable"
         #expect(
             "\(connectString)"
-                == "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=5432;Database=tether;UID=tether;PWD=***;sslmode=disable"
+                == "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=5432;Database=tether;"
+                + "UID=tether;PWD=***;sslmode=disable"
         )
         let parsed = try ODBCConnectString(parsing: connectString.rendered)
         #expect(parsed == connectString)

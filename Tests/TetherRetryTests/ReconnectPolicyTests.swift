@@ -1,4 +1,5 @@
 import Testing
+import TetherTestKit
 
 @testable import TetherRetry
 

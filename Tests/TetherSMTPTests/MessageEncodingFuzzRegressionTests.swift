@@ -9,7 +9,7 @@ import Testing
 @Suite("Message encoding: fuzz regressions")
 struct MessageEncodingFuzzRegressionTests {
     @Test(
-        "fuzz: a subject with an over-long word or a character of 600 combining marks keeps every line under 998 octets",
+        "fuzz: an over-long subject word or 600 combining marks keeps every line under 998 octets",
         arguments: [
             String(repeating: "a", count: 1000), "x" + String(repeating: "\u{301}", count: 600),
             "short " + String(repeating: "b", count: 2000) + " words",

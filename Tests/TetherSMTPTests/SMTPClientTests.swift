@@ -14,15 +14,24 @@ struct SMTPClientTests {
         return SMTPClient(configuration: configuration, connector: connector.connector)
     }
 
-    @Test("a second message reuses the idle connection")
-    func reuse() async throws {
-        let connector = ScriptedConnector()
-        let client = client(connector)
+    /// Sends one message through `client` on the connector's first connection and returns that
+    /// connection, idle in the client again.
+    func deliverOnFirstConnection(_ client: SMTPClient, _ connector: ScriptedConnector) async throws
+        -> ScriptedByteStream
+    {
         let first = Task { try await client.send(try Script.message()) }
         let stream = await connector.next()
         try await Script.greet(stream)
         _ = try await Script.acceptMessage(stream)
         _ = try await first.value
+        return stream
+    }
+
+    @Test("a second message reuses the idle connection")
+    func reuse() async throws {
+        let connector = ScriptedConnector()
+        let client = client(connector)
+        let stream = try await deliverOnFirstConnection(client, connector)
         let second = Task { try await client.send(try Script.message()) }
         _ = try await Script.acceptMessage(stream, queueID: "Q2")
         #expect(try await second.value.queueID == "Q2")
@@ -35,11 +44,7 @@ struct SMTPClientTests {
     func deadIdleConnection(saidGoodbye: Bool) async throws {
         let connector = ScriptedConnector()
         let client = client(connector)
-        let first = Task { try await client.send(try Script.message()) }
-        let old = await connector.next()
-        try await Script.greet(old)
-        _ = try await Script.acceptMessage(old)
-        _ = try await first.value
+        let old = try await deliverOnFirstConnection(client, connector)
         if saidGoodbye { old.send("221 2.0.0 idle timeout\r\n") }
         old.closeFromPeer()
         let second = Task { try await client.send(try Script.message(text: "only once")) }
@@ -56,11 +61,7 @@ struct SMTPClientTests {
     func serviceClosing() async throws {
         let connector = ScriptedConnector()
         let client = client(connector)
-        let first = Task { try await client.send(try Script.message()) }
-        let old = await connector.next()
-        try await Script.greet(old)
-        _ = try await Script.acceptMessage(old)
-        _ = try await first.value
+        let old = try await deliverOnFirstConnection(client, connector)
         let second = Task { try await client.send(try Script.message()) }
         for _ in 0..<3 { _ = try await old.nextLine() }
         old.send("421 4.4.2 closing\r\n")

@@ -83,6 +83,40 @@ struct SMTPRetryDecisionTests {
         #expect(SMTPError.invalid("to", "bad").retryDecision == .stop)
         #expect(SMTPError.retryDecision(for: CancellationError()) == .stop)
     }
+
+    @Test("a wait the reply states wins over the default pause", arguments: [421, 450, 451])
+    func statedWait(code: Int) {
+        let greylisted = SMTPReply(code: code, lines: ["4.7.1 greylisted, try again in 90 seconds"])
+        #expect(SMTPError.rejected(greylisted, phase: .mailFrom).retryDecision == .retryAfter(.seconds(90)))
+    }
+}
+
+@Suite("SMTPReply stated retry delay")
+struct SMTPReplyRetryDelayTests {
+    private func delay(_ text: String) -> Duration? { SMTPReply(code: 451, lines: [text]).statedRetryDelay }
+
+    @Test(
+        "reads the wait a relay asks for",
+        arguments: [
+            ("4.7.0 Greylisted, try again in 30 seconds", 30),
+            ("Too many connections, retry after 2 minutes", 120),
+            ("Try again later (90s)", 90),
+            ("service busy; please wait 1 hour", 3600),
+        ])
+    func parses(text: String, seconds: Int) {
+        #expect(delay(text) == .seconds(seconds))
+    }
+
+    @Test("states no wait when the reply does not speak of trying again", arguments: ["Mailbox full", "Rate 5s limit"])
+    func none(text: String) {
+        #expect(delay(text) == nil)
+    }
+
+    @Test("a number inside a word or an enhanced code is not a wait")
+    func codesAreNotWaits() {
+        #expect(delay("4.7.0 try again later") == nil)
+        #expect(delay("x25s try later") == nil)
+    }
 }
 
 @Suite("MAIL and RCPT parameters")

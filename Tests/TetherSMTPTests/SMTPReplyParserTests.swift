@@ -74,4 +74,30 @@ struct SMTPReplyParserTests {
         parser.feed([UInt8](repeating: UInt8(ascii: "5"), count: SMTPReplyParser.maximumLineLength + 10))
         #expect(throws: SMTPError.self) { try parser.nextReply() }
     }
+
+    /// A reply line of `length` bytes, CRLF included.
+    static func replyLine(length: Int) -> [UInt8] {
+        Array("250 ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: length - 6) + Array("\r\n".utf8)
+    }
+
+    @Test("the line limit holds however the line is split", arguments: [1, 100, 4096, 9000])
+    func limitIndependentOfSplit(chunkSize: Int) throws {
+        for (length, accepted) in [
+            (SMTPReplyParser.maximumLineLength, true), (SMTPReplyParser.maximumLineLength + 1, false),
+        ] {
+            var parser = SMTPReplyParser()
+            var outcome: Result<SMTPReply?, SMTPError> = .success(nil)
+            let line = Self.replyLine(length: length)
+            for start in stride(from: 0, to: line.count, by: chunkSize) {
+                parser.feed(line[start..<min(start + chunkSize, line.count)])
+                outcome = Result { () throws(SMTPError) in try parser.nextReply() }
+                if case .failure = outcome { break }
+            }
+            switch outcome {
+            case .success(let reply):
+                #expect(accepted && reply?.code == 250, "length \(length), chunks of \(chunkSize)")
+            case .failure(let error): #expect(!accepted && error.code == .malformedReply, "length \(length)")
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ import TetherTestKit
 /// quiet machine returns in about a millisecond.
 @Suite("S13: cancellation in every phase over loopback TCP")
 struct ScriptedServerCancellationTests {
-    static let promptly: Duration = .seconds(2)
+    static let promptly: Duration = .seconds(5)
 
     enum Phase: String, CaseIterable {
         case greeting, hello, tls, authentication, mailFrom, data, endOfData

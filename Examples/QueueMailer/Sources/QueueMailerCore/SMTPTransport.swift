@@ -64,7 +64,7 @@ public final class SMTPTransport: MailTransport {
         switch error.kind {
         case .ambiguous: return .ambiguous
         case .permanent: return .permanent
-        case .transient: return .transient(hint: error.text.flatMap(RetryHint.parse))
+        case .transient: return .transient(hint: error.reply?.statedRetryDelay)
         default: break
         }
         switch error.code {

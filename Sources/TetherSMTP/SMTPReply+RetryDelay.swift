@@ -1,17 +1,22 @@
-/// Reads a relay's "try again after N seconds" out of a 4xx reply's text.
-///
-/// Relays word it in many ways (`try again in 30 seconds`, `retry after 2 minutes`,
-/// `4.7.0 Try again later (120s)`); this takes the first number followed by a time unit, in a
-/// reply that speaks of trying again. A reply with no such wording gives no hint, and the
-/// policy's backoff alone decides.
-public enum RetryHint {
-    /// The hinted wait in `text`, or `nil`.
-    public static func parse(_ text: String) -> Duration? {
+extension SMTPReply {
+    /// The wait the server asks for in its text ("try again in 30 seconds"), or `nil`.
+    ///
+    /// Servers word it in many ways (`try again in 30 seconds`, `retry after 2 minutes`,
+    /// `4.7.0 Try again later (120s)`); this takes the first number followed by a time unit in a
+    /// reply that speaks of trying again. A reply with no such wording states no delay, and the
+    /// caller's own backoff decides.
+    public var statedRetryDelay: Duration? { RetryDelayText.parse(text) }
+}
+
+/// Reads "try again after N units" out of reply text.
+enum RetryDelayText {
+    static func parse(_ text: String) -> Duration? {
         let lower = text.lowercased()
         guard ["try", "again", "after", "retry", "later", "wait"].contains(where: lower.contains) else { return nil }
         let scalars = Array(lower.unicodeScalars)
         var index = 0
         while index < scalars.count {
+            // A number glued to letters or digits before it ("x25s", "4.7.0") is not a wait.
             guard isDigit(scalars[index]), index == 0 || !isLetterOrDigit(scalars[index - 1]) else {
                 index += 1
                 continue
