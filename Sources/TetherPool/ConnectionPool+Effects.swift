@@ -33,6 +33,9 @@ struct PoolState {
     var closing: [Int: Int] = [:]
     var finishedSwaps: [(continuation: CheckedContinuation<SwapReport, Never>?, report: SwapReport)] = []
     var generationOperations: [Int: OperationCounter] = [:]
+    /// The counter asked for last, kept aside from the dictionary: nearly every lease asks for
+    /// the current generation's.
+    var lastCounter: (generation: Int, counter: OperationCounter)?
     var random = SystemRandomNumberGenerator()
 
     /// Turns the machine's actions into effects, taking the continuations they resume.
@@ -129,12 +132,17 @@ struct PoolState {
 
     /// The operation counter of `generation`, made on first use.
     mutating func operationCounter(_ generation: Int) -> OperationCounter {
+        if let last = lastCounter, last.generation == generation {
+            return last.counter
+        }
         if let counter = generationOperations[generation] {
+            lastCounter = (generation, counter)
             return counter
         }
         let counter = OperationCounter()
         generationOperations[generation] = counter
         generationOperations = generationOperations.filter { machine.generations[$0.key] != nil }
+        lastCounter = (generation, counter)
         return counter
     }
 }
