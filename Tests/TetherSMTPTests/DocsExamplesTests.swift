@@ -47,20 +47,7 @@ struct DocsExamplesTests {
         let report = try await sending.value
         #expect(report.queueID == "DOC1")
 
-        let outcome = Task { () -> SMTPError.Kind? in
-            do {
-                _ = try await client.send(message)
-            } catch let error as SMTPError {
-                switch error.kind {
-                case .transient: _ = error.retryAfterHint ?? .seconds(300)
-                case .permanent: _ = (error.replyCode ?? 0, error.enhancedCode?.description ?? "")
-                case .ambiguous: Issue.record("a refused envelope is not ambiguous")
-                default: _ = (error.code, error.phase)
-                }
-                return error.kind
-            }
-            return nil
-        }
+        let outcome = Task { () -> SMTPError.Kind? in try await Self.outcomesExample(client, message) }
         for _ in 0..<4 { _ = try await stream.nextLine() }
         stream.send("451 4.3.0 try later\r\n503 no\r\n503 no\r\n503 no\r\n")
         #expect(try await outcome.value == .transient)
@@ -90,5 +77,22 @@ struct DocsExamplesTests {
         stream.closeFromPeer()
         #expect(await sending.value == 1)
         #expect(SMTPError.retryDecision(for: SMTPError.invalid("to", "bad")) == .stop)
+    }
+
+    /// Docs/smtp.md "Outcomes" as written there, inside an `async throws` function (where a
+    /// `catch let error as SMTPError` once crashed the compiler).
+    static func outcomesExample(_ client: SMTPClient, _ message: OutgoingMessage) async throws -> SMTPError.Kind? {
+        do throws(SMTPError) {
+            _ = try await client.send(message)
+        } catch {
+            switch error.kind {
+            case .transient: print("retry later", error.retryAfterHint ?? .seconds(300))
+            case .permanent: print("give up:", error.replyCode ?? 0, error.enhancedCode?.description ?? "")
+            case .ambiguous: print("may have been delivered: do not resend blindly")
+            default: print("not sent:", error.code, "in", error.phase)
+            }
+            return error.kind
+        }
+        return nil
     }
 }
