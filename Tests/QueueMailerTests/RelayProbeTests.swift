@@ -34,7 +34,7 @@ struct RelayProbeTests {
     struct UnusedQueue: MailQueue {
         struct Unused: Error {}
         func claim(limit: Int) async throws -> [ClaimedRequest] { throw Unused() }
-        func heartbeat() async throws -> Int { throw Unused() }
+        func heartbeat(holding ids: [Int64]) async throws -> Int { throw Unused() }
         func sentAttempt(requestID: Int64) async throws -> Int? { throw Unused() }
         func write(_ results: [AttemptResult]) async throws -> Int { throw Unused() }
         func reapExpired() async throws -> Int { throw Unused() }
