@@ -115,6 +115,45 @@ extension MailerIntegration {
             }
         }
 
+        @Test("the service waits out a relay outage; the metrics and status show the relay down, then up")
+        func serviceShowsOutage() async throws {
+            let relay = try ScriptedRelay()
+            relay.setDown(true)
+            try await withFixture(.sqlite) { fixture in
+                _ = try await fixture.store().enqueue(
+                    (1...4).map { sampleRequest("svc-\($0)") }, defaultMaxAttempts: 1)
+                let directory = fixture.directory ?? NSTemporaryDirectory()
+                let metrics = directory + "/mailer.prom"
+                var environment = Self.environment(fixture, port: relay.port)
+                environment["QUEUE_MAILER_METRICS_TEXTFILE"] = metrics
+                environment["QUEUE_MAILER_METRICS_INTERVAL"] = "1s"
+                environment["QUEUE_MAILER_RELAY_PROBE_BASE_DELAY"] = "100ms"
+                environment["QUEUE_MAILER_RELAY_PROBE_MAXIMUM_DELAY"] = "200ms"
+                let log = directory + "/mailer-service.log"
+                let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
+                let output = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+                let gauge = { (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "" }
+                await waitFor { gauge().contains("queue_mailer_relay_up{queue=\"default\"} 0") }
+                let statusLog = directory + "/status.log"
+                #expect(
+                    try await ChildProcess.run(SignalTests.binary, ["status"], environment: environment, log: statusLog)
+                        == 0)
+                let status = (try? String(contentsOfFile: statusLog, encoding: .utf8)) ?? ""
+                #expect(status.contains("relay unavailable (claiming paused)"), "\(status)")
+                relay.setDown(false)
+                await waitFor { relay.messages.count == 4 }
+                await waitFor { gauge().contains("queue_mailer_relay_up{queue=\"default\"} 1") }
+                kill(pid, SIGTERM)
+                #expect(await ChildProcess.wait(pid) == 0, "\(output())")
+                #expect(output().contains("event=relay_lost") && output().contains("event=relay_back"), "\(output())")
+                let deferred = gauge().split(separator: "\n")
+                    .first { $0.hasPrefix("queue_mailer_deferred_total{") }?.split(separator: " ").last
+                #expect(deferred.flatMap { Int($0) } ?? 0 >= 1, "\(gauge())")
+                #expect(try await fixture.store().status().requestsByState == ["done": 4])
+                try await expectQueueSettled(fixture)
+            }
+        }
+
         @Test("run --until-empty with the relay refusing connections exits 69 after relay.outage_limit")
         func untilEmptyGivesUp() async throws {
             let closed = try ScriptedRelay()

@@ -32,7 +32,8 @@ extension MailerService {
                 return classifier.alreadySent(claimed, byAttempt: earlier)
             }
         } catch {
-            return classifier.released(claimed, reason: "could not read earlier results: \(error)")
+            let cause = error is CancellationError ? "cancelled by shutdown" : "\(error)"
+            return classifier.released(claimed, reason: "could not read earlier results: \(cause)")
         }
         if let reason = relayGate.reason {
             return deferred(classifier.deferred(claimed, reason: "held while the gate is closed (\(reason))"))

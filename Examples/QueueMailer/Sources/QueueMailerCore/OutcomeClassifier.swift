@@ -3,7 +3,7 @@
 /// | verdict | outcome | request becomes |
 /// |---|---|---|
 /// | accepted (2xx) | sent | done |
-/// | transient (4xx, or transport failure before the end of data) | retry | ready after the backoff (failed if none left) |
+/// | transient (4xx, or a transport failure before the end of data) | retry | ready after the backoff, or failed |
 /// | permanent (5xx) | failed | failed |
 /// | ambiguous (no final reply after the end of data) | unknown | unknown: never resent blindly |
 /// | not started (cancelled at shutdown) | retry, released | ready now, the attempt not counted |

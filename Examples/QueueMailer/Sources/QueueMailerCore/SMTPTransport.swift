@@ -69,7 +69,10 @@ public final class SMTPTransport: MailTransport {
             if let underlying = error.underlying, !(underlying is ConnectionPoolError) {
                 return classify(underlying, latency: latency)
             }
-            if error.code == .shutdown { return DeliveryReport(verdict: .notStarted, detail: "\(error)") }
+            if error.code == .shutdown {
+                return DeliveryReport(
+                    verdict: .notStarted, detail: "the relay pool shut down before the message was sent")
+            }
             if error.code == .outcomeUnknown { return DeliveryReport(verdict: .ambiguous, detail: "\(error)") }
             if error.code == .connectFailed || error.code == .acquireTimeout {
                 return DeliveryReport(verdict: .relayUnavailable, detail: "\(error)")

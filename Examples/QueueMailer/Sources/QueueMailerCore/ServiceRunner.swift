@@ -138,7 +138,7 @@ final class ServiceRunner: Sendable {
         let relay = await pools.relay.swap(to: updated.relay.smtpConfiguration())
         logger.info("swapped", Self.fields("relay", relay))
         gate.relaySwapped()
-        // Not yet: queue, retry, metrics and log settings are read only at start; changing them needs a restart.
+        // Not yet: queue, retry, relay_probe, outage_limit, metrics and log settings change only on restart.
         if updated.queue != configuration.queue {
             logger.warning("restart_needed", ["reason": "queue settings change only on restart"])
         }
