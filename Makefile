@@ -7,7 +7,7 @@ DEBIAN_PACKAGES = unixodbc-dev odbc-postgresql libsqliteodbc python3-aiosmtpd li
 	openssl postgresql-15 sqlite3 procps
 
 .PHONY: all deps build test lint format demo clean bench bench-channels bench-net bench-smtp bench-pool bench-odbc \
-	bench-smtp-tls bench-pool-peers bench-mailer test-tsan test-asan fuzz fuzz-ci
+	bench-smtp-tls bench-pool-peers bench-mailer test-tsan test-asan fuzz fuzz-ci chaos chaos-short
 
 all: build
 
@@ -22,6 +22,7 @@ test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	-@Benchmarks/SMTPPeer/unpack-postfix.sh >/dev/null
 	scripts/with-test-servers.sh $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	$(MAKE) chaos-short
 
 lint:
 	swift-format lint --strict --recursive --parallel Package.swift Sources Tests Examples Benchmarks Fuzz
@@ -119,6 +120,19 @@ fuzz: deps
 
 fuzz-ci: deps
 	scripts/fuzz.sh 45
+
+# The chaos soak (Docs/reliability.md): two queue-mailer instances on one PostgreSQL queue under
+# faults drawn from CHAOS_SEED (random unless set; printed) for CHAOS_SECONDS, then the invariants.
+# The debug build: `make test` has just built it, and it keeps the state machines' traps.
+CHAOS_SECONDS ?= 300
+chaos: deps
+	$(SWIFT) build --product queue-mailer $(SWIFT_FLAGS)
+	/usr/bin/python3 -m unittest discover -s scripts/chaos
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_SEED=$(CHAOS_SEED) scripts/chaos/run.sh .build/debug/queue-mailer
+
+# The short chaos run `make test` ends with: one minute, a fixed seed.
+chaos-short:
+	$(MAKE) chaos CHAOS_SECONDS=60 CHAOS_SEED=8
 
 clean:
 	rm -rf .build

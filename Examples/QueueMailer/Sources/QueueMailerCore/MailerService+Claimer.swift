@@ -2,11 +2,12 @@ import TetherChannels
 
 extension MailerService {
     /// Claims batches and hands them to the workers; the channel's capacity slows claiming down
-    /// when sending is slower. Polls every `pollInterval` when nothing is ready. Closes the
-    /// request channel when it stops, so the workers finish.
+    /// when sending is slower. Polls every `pollInterval` when nothing is ready; claims nothing
+    /// while the relay gate is closed. Closes the request channel when it stops, so the workers finish.
     func claim(into requests: BoundedChannel<ClaimedRequest>, untilEmpty: Bool) async {
         defer { requests.close() }
         while !shutdown.isFired {
+            guard await waitForRelay(untilEmpty: untilEmpty) else { return }
             guard
                 let batch = await withDatabase(
                     "claim", stop: shutdown, { try await self.queue.claim(limit: self.settings.batchSize) })
@@ -17,6 +18,8 @@ extension MailerService {
                 await pause(wakingOn: untilEmpty ? written : nil)
                 continue
             }
+            hold(batch)
+            claimedAgain()
             metrics.increment(.claimed, by: batch.count)
             progress.withLock { $0.claimed += batch.count }
             logger.debug("claimed", ["count": batch.count])
@@ -40,6 +43,7 @@ extension MailerService {
     func release(_ claimed: [ClaimedRequest], reason: String) async {
         let results = claimed.map { classifier.released($0, reason: reason) }
         _ = await withDatabase("release") { try await self.queue.write(results) }
+        letGo(results)
         metrics.increment(.released, by: results.count)
         progress.withLock { $0.released += results.count }
     }
@@ -48,6 +52,7 @@ extension MailerService {
     private func queueIsEmpty() async -> Bool {
         guard let unfinished = await withDatabase("count", stop: shutdown, { try await self.queue.unfinishedCount() })
         else { return true }
+        if unfinished > 0 { await reportScheduled() }
         return unfinished == 0
     }
 }

@@ -1,11 +1,26 @@
 extension MailerService {
-    /// Extends this instance's leases every third of the lease until the workers are done, so a
-    /// long send never loses its claim while the instance is alive.
+    /// Extends the leases of the requests this instance holds every third of the lease until the
+    /// workers are done, so a long send never loses its claim while the instance is alive.
+    ///
+    /// Only requests the claimer handed on are renewed, never every row under this owner's name:
+    /// a claim that committed but whose reply was lost (the connection broke) is unknown here,
+    /// and renewing it would keep it running for as long as this instance lives.
     func keepLeases(until workersDone: StopSignal) async {
         let interval = settings.lease / 3
         while await !workersDone.sleep(for: interval, clock: clock) {
-            _ = await withDatabase("heartbeat", stop: workersDone) { try await self.queue.heartbeat() }
+            let ids = held.withLock { Array($0) }
+            _ = await withDatabase("heartbeat", stop: workersDone) { try await self.queue.heartbeat(holding: ids) }
         }
+    }
+
+    /// Marks `claimed` as held, so the heartbeat renews their leases.
+    func hold(_ claimed: [ClaimedRequest]) {
+        held.withLock { $0.formUnion(claimed.map(\.id)) }
+    }
+
+    /// Forgets the claims whose results are written: their leases are gone.
+    func letGo(_ results: [AttemptResult]) {
+        held.withLock { $0.subtract(results.map(\.requestID)) }
     }
 
     /// Requeues expired leases (other instances that died) every `reaperInterval`, starting at once.

@@ -14,6 +14,7 @@ extension MailerService {
             }
             if batch.isEmpty { return }
             let applied = await withDatabase("write") { try await self.queue.write(batch) } ?? 0
+            letGo(batch)
             if applied < batch.count {
                 logger.warning("results_fenced", ["written": batch.count, "state_changes": applied])
             }

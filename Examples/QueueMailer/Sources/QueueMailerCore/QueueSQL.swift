@@ -86,11 +86,13 @@ public struct QueueSQL: Sendable {
         "(SELECT MIN(s.attempt) FROM \(results) AS s WHERE s.request_id = q.id AND s.outcome = 'sent')"
     }
 
-    /// Extends every lease this owner holds. Parameters: lease milliseconds, owner.
-    public var heartbeat: String {
+    /// Extends the leases of the given ids that this owner still holds. Parameters: lease
+    /// milliseconds, owner. Only the ids the owner knows it holds: a claim whose reply was lost
+    /// is not renewed, so its lease runs out and the reaper hands it back.
+    public func heartbeat(ids: [Int64]) -> String {
         """
         UPDATE \(requests) SET lease_expires_at = \(dialect.nowPlusMillisecondsParameter)
-        WHERE lease_owner = ? AND state = 'running'
+        WHERE lease_owner = ? AND state = 'running' AND id IN (\(ids.map(String.init).joined(separator: ", ")))
         """
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TetherODBC
+import TetherPool
 
 extension QueueStore {
     /// Brings the schema to ``Schema/latestVersion``, one migration per transaction.
@@ -38,12 +39,19 @@ extension QueueStore {
 
     /// Fails unless the schema is exactly the version this binary knows.
     ///
-    /// - Throws: ``MailerError`` of kind `schema` saying to run `migrate`, or that the binary is old.
+    /// - Throws: ``MailerError`` of kind `schema` saying to run `migrate`, or that the binary is
+    ///   old; of kind `database` when no connection could be made or it broke during the check
+    ///   (exit 69, as for the database's own errors, not an unexpected failure).
     public func requireCurrentSchema() async throws {
         let schema = sql.schema
-        let version = try await database.withSession { session in
-            try session.execute(schema.versionTableDDL)
-            return try Self.version(session, schema)
+        let version: Int
+        do {
+            version = try await database.withSession { session in
+                try session.execute(schema.versionTableDDL)
+                return try Self.version(session, schema)
+            }
+        } catch let error as ConnectionPoolError where Self.unreachable.contains(error.code) {
+            throw MailerError(.database, "\(error)")
         }
         if version > Schema.latestVersion { throw Self.tooNew(version) }
         if version < Schema.latestVersion {
@@ -53,6 +61,9 @@ extension QueueStore {
                     + "run `queue-mailer migrate`")
         }
     }
+
+    /// The pool's failures that mean the database could not be reached.
+    static let unreachable: Set<ConnectionPoolError.Code> = [.connectFailed, .acquireTimeout, .outcomeUnknown]
 
     /// Stores `requests` in one transaction; a known idempotency key is skipped.
     ///

@@ -61,10 +61,11 @@ public final class QueueStore: MailQueue {
         }
     }
 
-    public func heartbeat() async throws -> Int {
-        let (sql, owner, lease) = (self.sql, self.owner, leaseMilliseconds)
+    public func heartbeat(holding ids: [Int64]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let (statement, owner, lease) = (sql.heartbeat(ids: ids), self.owner, leaseMilliseconds)
         return try await database.withSession { session in
-            try session.execute(sql.heartbeat, [lease, .text(owner)])
+            try session.execute(statement, [lease, .text(owner)])
         }
     }
 
