@@ -4,11 +4,11 @@
     scripts/chaos/run.sh QUEUE_MAILER
 
 Runs (through run.sh) under scripts/with-test-servers.sh, which starts and always stops the
-throwaway PostgreSQL on loopback. This script starts the SMTP relay, a fault proxy in front
-of it and one in front of PostgreSQL, and the two mailers; enqueues requests all along,
-applies the faults of the schedule, then heals everything, lets the mailers drain the
-queue, checks the invariants (invariants.py) and exits 1 if any is broken.
-Docs/reliability.md explains each one.
+throwaway PostgreSQL on loopback (and makes the relay's certificate). This script starts the
+SMTP relay (STARTTLS and AUTH required), a fault proxy in front of it and one in front of
+PostgreSQL, and the two mailers; enqueues requests all along, applies the faults of the
+schedule, then heals everything, lets the mailers drain the queue, checks the invariants
+(invariants.py) and exits 1 if any is broken. Docs/reliability.md explains each one.
 
 Environment: CHAOS_SECONDS (default 300) of faults, CHAOS_SEED (default random; printed),
 CHAOS_DRAIN_SECONDS (default 120), CHAOS_DIR (default .build/chaos: configurations, logs
