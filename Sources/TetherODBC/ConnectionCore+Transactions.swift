@@ -74,7 +74,7 @@ extension ConnectionCore {
                 // Still inside a transaction the reset could not end (25000): end it at the
                 // driver and try once more; a handle that stays connected is not freed.
                 SQLEndTran(SQLSMALLINT(SQL_HANDLE_DBC), handle, SQLSMALLINT(SQL_ROLLBACK))
-                // Not yet: a connection the driver refuses to disconnect twice keeps its handle (leaked).
+                // Not yet: a handle the driver refuses to disconnect twice leaks; ODBC won't free a connected one.
                 guard ctether_SQL_SUCCEEDED(SQLDisconnect(handle)) != 0 else {
                     self.handle = nil
                     isConnected = false

@@ -76,11 +76,20 @@ final class ConnectionCore {
 
     /// The cached prepared statement for `sql`, preparing it on first use.
     func statement(for sql: String) throws(ODBCError) -> StatementHandle {
-        if let cached = cache.take(sql) {
-            return cached
-        }
-        return try prepare(sql)
+        try cachedStatement(for: sql).statement
     }
+
+    /// The statement for `sql`, and whether it came from the cache (prepared before now).
+    func cachedStatement(for sql: String) throws(ODBCError) -> (statement: StatementHandle, wasCached: Bool) {
+        if let cached = cache.take(sql) {
+            return (cached, true)
+        }
+        return (try prepare(sql), false)
+    }
+
+    /// Whether a statement runs in a transaction of its own: autocommit on and no SQL `BEGIN`
+    /// open, so a statement that failed left nothing behind.
+    var isAutocommitStatement: Bool { !isManualCommit && !hasSQLTransaction }
 
     /// Hands a statement from ``statement(for:)`` back to the cache.
     func reuse(_ statement: StatementHandle) {

@@ -91,10 +91,20 @@ public final class ODBCSession {
         _ sql: String, _ parameters: [ODBCValue], fetch: Bool
     ) throws(ODBCError) -> (rowCount: Int, rows: [ODBCRow]) {
         try checkValid("execute")
-        let statement = try core.statement(for: sql)
-        let result = try statement.run(parameters, fetch: fetch, session: core)
-        core.reuse(statement)
-        return result
+        let (statement, wasCached) = try core.cachedStatement(for: sql)
+        do {
+            let result = try statement.run(parameters, fetch: fetch, session: core)
+            core.reuse(statement)
+            return result
+        } catch  where wasCached && error.sqlState == "0A000" && core.isAutocommitStatement {
+            // PostgreSQL refuses a plan whose result columns changed since it was prepared (DDL
+            // since then): the failed handle is dropped and the statement, which ran alone and
+            // changed nothing, is prepared against the table as it is now and run once more.
+            let fresh = try core.prepare(sql)
+            let result = try fresh.run(parameters, fetch: fetch, session: core)
+            core.reuse(fresh)
+            return result
+        }
     }
 
     private func checkValid(_ operation: String) throws(ODBCError) {

@@ -2,7 +2,10 @@
 ///
 /// A statement is taken out while it runs and put back after, so one handle never serves two
 /// executions at once.
-// Not yet: statements are not re-prepared after DDL changes their result; PostgreSQL fails them (0A000).
+///
+/// A statement that fails is not put back. One that PostgreSQL refuses because DDL changed
+/// its result columns since it was prepared (0A000) is prepared again by ``ODBCSession`` and
+/// run once more when it runs outside a transaction.
 struct StatementCache {
     let capacity: Int
     private var statements: [String: StatementHandle] = [:]

@@ -4,9 +4,7 @@ extension ConnectionPool {
     /// A task cancelled while waiting leaves the queue and gets `CancellationError`; one cancelled
     /// just as a connection was handed to it gives the connection back before throwing.
     func acquire() async throws -> Lease {
-        let now = clock.elapsed()
-        if let lease = state.withLock({ $0.tryAcquireIdle(now: now) }) {
-            delegate?.leaseAcquired(waited: .zero)
+        if let lease = acquireIdle() {
             return lease
         }
         let holdsLease = LeaseContext.heldPools.contains(ObjectIdentifier(self))
@@ -39,6 +37,16 @@ extension ConnectionPool {
             release(lease, .reusable)
             throw CancellationError()
         }
+        return lease
+    }
+
+    /// An idle connection when one is ready and nobody waits; never suspends.
+    func acquireIdle() -> Lease? {
+        let now = clock.elapsed()
+        guard let lease = state.withLock({ $0.tryAcquireIdle(now: now) }) else {
+            return nil
+        }
+        delegate?.leaseAcquired(waited: .zero)
         return lease
     }
 

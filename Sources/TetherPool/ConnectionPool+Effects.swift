@@ -1,140 +1,183 @@
 import Synchronization
 
-extension ConnectionPool {
-    /// What the pool guards with its lock: the state machine and the continuations it resumes.
-    struct State {
-        var machine: Machine
-        /// The targets of the generations the machine knows, by generation.
-        var targets: [Int: Factory.Target]
-        /// Every open connection, by the identifier the machine knows it by.
-        var connections: [Int: Factory.Connection] = [:]
-        var waiters: [Int: CheckedContinuation<Lease, any Error>] = [:]
-        var swapWaiters: [Int: CheckedContinuation<SwapReport, Never>] = [:]
-        var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
-        var runFinished = false
-        /// Closes in progress, by generation: a swap reports only after its old connections closed.
-        var closing: [Int: Int] = [:]
-        var finishedSwaps: [(continuation: CheckedContinuation<SwapReport, Never>?, report: SwapReport)] = []
-        var generationOperations: [Int: OperationCounter] = [:]
-        var random = SystemRandomNumberGenerator()
+/// A connection lent to a caller, with the machine's record of the loan.
+struct PoolLease: Sendable {
+    let ticket: PoolStateMachine.Lease
+    /// The factory's connection; ``ConnectionPool/connection(of:)`` casts it back.
+    let connection: any Sendable
+    /// The active-operation counter of the lease's generation.
+    let counter: OperationCounter
 
-        /// Turns the machine's actions into effects, taking the continuations they resume.
-        mutating func effects(for actions: [Machine.Action]) -> [Effect] {
-            actions.map { action in
-                switch action {
-                case .handOff(let waiter, let ticket, let waited):
-                    return .resume(waiters.removeValue(forKey: waiter), .success(lease(ticket)), waited: waited)
-                case .failWaiter(let waiter, let error):
-                    return .resume(waiters.removeValue(forKey: waiter), .failure(error), waited: nil)
-                case .create(let creation, let generation):
-                    guard let target = targets[generation] else {
-                        preconditionFailure("pool: no target for generation \(generation)")
-                    }
-                    return .job(.create(creation: creation, generation: generation, target: target))
-                case .close(let id, let generation, let reason):
-                    closing[generation, default: 0] += 1
-                    return .job(.close(removeConnection(id), generation: generation, reason: reason))
-                case .forceClose(let id, let generation):
-                    closing[generation, default: 0] += 1
-                    return .job(.forceClose(removeConnection(id), generation: generation))
-                case .armWaiterTimer(let deadline):
-                    return .job(.waiterTimer(at: deadline))
-                case .armDrainTimer(let generation, let deadline):
-                    return .job(.drainTimer(generation: generation, at: deadline))
-                case .completeSwap(let id, let report):
-                    finishedSwaps.append((swapWaiters.removeValue(forKey: id), report))
-                    return .reportSwaps(takeReportableSwaps())
-                case .completeShutdown:
-                    return .completeShutdown
+    var generation: Int { ticket.generation }
+    var needsValidation: Bool { ticket.needsValidation }
+}
+
+/// What a pool guards with its lock: the state machine and the continuations it resumes.
+///
+/// It is not generic: connections and targets are kept as `any Sendable` and cast back to the
+/// factory's types by the generic shell, so taking and returning a lease needs no generic
+/// metadata at run time, where callers in other modules run the shell unspecialized.
+struct PoolState {
+    typealias Machine = PoolStateMachine
+
+    var machine: Machine
+    /// The targets of the generations the machine knows, by generation.
+    var targets: [Int: any Sendable]
+    /// Every open connection, by the identifier the machine knows it by.
+    var connections: [Int: any Sendable] = [:]
+    var waiters: [Int: CheckedContinuation<PoolLease, any Error>] = [:]
+    var swapWaiters: [Int: CheckedContinuation<SwapReport, Never>] = [:]
+    var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+    var runFinished = false
+    /// Closes in progress, by generation: a swap reports only after its old connections closed.
+    var closing: [Int: Int] = [:]
+    var finishedSwaps: [(continuation: CheckedContinuation<SwapReport, Never>?, report: SwapReport)] = []
+    var generationOperations: [Int: OperationCounter] = [:]
+    /// The counter asked for last, kept aside from the dictionary: nearly every lease asks for
+    /// the current generation's.
+    var lastCounter: (generation: Int, counter: OperationCounter)?
+    var random = SystemRandomNumberGenerator()
+
+    /// Turns the machine's actions into effects, taking the continuations they resume.
+    mutating func effects(for actions: [Machine.Action]) -> [PoolEffect] {
+        actions.map { action in
+            switch action {
+            case .handOff(let waiter, let ticket, let waited):
+                return .resume(waiters.removeValue(forKey: waiter), .success(lease(ticket)), waited: waited)
+            case .failWaiter(let waiter, let error):
+                return .resume(waiters.removeValue(forKey: waiter), .failure(error), waited: nil)
+            case .create(let creation, let generation):
+                guard let target = targets[generation] else {
+                    preconditionFailure("pool: no target for generation \(generation)")
                 }
+                return .job(.create(creation: creation, generation: generation, target: target))
+            case .close(let id, let generation, let reason):
+                closing[generation, default: 0] += 1
+                return .job(.close(removeConnection(id), generation: generation, reason: reason))
+            case .forceClose(let id, let generation):
+                closing[generation, default: 0] += 1
+                return .job(.forceClose(removeConnection(id), generation: generation))
+            case .armWaiterTimer(let deadline):
+                return .job(.waiterTimer(at: deadline))
+            case .armDrainTimer(let generation, let deadline):
+                return .job(.drainTimer(generation: generation, at: deadline))
+            case .completeSwap(let id, let report):
+                finishedSwaps.append((swapWaiters.removeValue(forKey: id), report))
+                return .reportSwaps(takeReportableSwaps())
+            case .completeShutdown:
+                return .completeShutdown
             }
         }
+    }
 
-        /// The machine's loan `ticket` with its connection.
-        mutating func lease(_ ticket: Machine.Lease) -> Lease {
-            guard let connection = connections[ticket.connectionID] else {
-                preconditionFailure("pool: lent connection \(ticket.connectionID) is unknown")
-            }
-            return Lease(ticket: ticket, connection: connection, counter: operationCounter(ticket.generation))
+    /// The machine's loan `ticket` with its connection.
+    mutating func lease(_ ticket: Machine.Lease) -> PoolLease {
+        guard let connection = connections[ticket.connectionID] else {
+            preconditionFailure("pool: lent connection \(ticket.connectionID) is unknown")
         }
+        return PoolLease(ticket: ticket, connection: connection, counter: operationCounter(ticket.generation))
+    }
 
-        /// The fast path: an idle connection when nobody waits.
-        mutating func tryAcquireIdle(now: Duration) -> Lease? {
-            machine.tryAcquireIdle(now: now).map { lease($0) }
+    /// The fast path: an idle connection when nobody waits.
+    mutating func tryAcquireIdle(now: Duration) -> PoolLease? {
+        guard let ticket = machine.tryAcquireIdle(now: now) else {
+            return nil
         }
+        return lease(ticket)
+    }
 
-        /// Files a connection that a creation produced and hands it on.
-        mutating func connectionCreated(creation: Int, _ connection: Factory.Connection, now: Duration) -> [Effect] {
-            let id = machine.makeID()
-            connections[id] = connection
-            let factor = Double.random(in: 0..<1, using: &random)
-            return effects(
-                for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
+    /// Files a connection that a creation produced and hands it on.
+    mutating func connectionCreated(creation: Int, _ connection: any Sendable, now: Duration) -> [PoolEffect] {
+        let id = machine.makeID()
+        connections[id] = connection
+        let factor = Double.random(in: 0..<1, using: &random)
+        return effects(
+            for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
+    }
+
+    /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.
+    mutating func requestSwap(id: Int, to target: (any Sendable)?, kind: SwapKind, now: Duration) -> [PoolEffect] {
+        guard let target = target ?? targets[machine.latest] else {
+            preconditionFailure("pool: no target for generation \(machine.latest)")
         }
+        let actions = machine.requestSwap(id: id, kind: kind, now: now)
+        targets[machine.latest] = target
+        targets = targets.filter { machine.generations[$0.key] != nil }
+        return effects(for: actions)
+    }
 
-        /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.
-        mutating func requestSwap(id: Int, to target: Factory.Target?, kind: SwapKind, now: Duration) -> [Effect] {
-            guard let target = target ?? targets[machine.latest] else {
-                preconditionFailure("pool: no target for generation \(machine.latest)")
-            }
-            let actions = machine.requestSwap(id: id, kind: kind, now: now)
-            targets[machine.latest] = target
-            targets = targets.filter { machine.generations[$0.key] != nil }
-            return effects(for: actions)
+    private mutating func removeConnection(_ id: Int) -> any Sendable {
+        guard let connection = connections.removeValue(forKey: id) else {
+            preconditionFailure("pool: closed connection \(id) is unknown")
         }
+        return connection
+    }
 
-        private mutating func removeConnection(_ id: Int) -> Factory.Connection {
-            guard let connection = connections.removeValue(forKey: id) else {
-                preconditionFailure("pool: closed connection \(id) is unknown")
-            }
-            return connection
+    /// A close of a `generation` connection finished; returns the swaps that may now report.
+    mutating func closeFinished(generation: Int) -> [PoolEffect] {
+        closing[generation, default: 1] -= 1
+        if closing[generation] == 0 {
+            closing[generation] = nil
         }
+        let swaps = takeReportableSwaps()
+        return swaps.isEmpty ? [] : [.reportSwaps(swaps)]
+    }
 
-        /// A close of a `generation` connection finished; returns the swaps that may now report.
-        mutating func closeFinished(generation: Int) -> [Effect] {
-            closing[generation, default: 1] -= 1
-            if closing[generation] == 0 {
-                closing[generation] = nil
-            }
-            let swaps = takeReportableSwaps()
-            return swaps.isEmpty ? [] : [.reportSwaps(swaps)]
+    /// Finished swaps none of whose older connections is still closing.
+    private mutating func takeReportableSwaps() -> [(CheckedContinuation<SwapReport, Never>?, SwapReport)] {
+        let ready = finishedSwaps.filter { swap in !closing.keys.contains { $0 < swap.report.generation } }
+        finishedSwaps.removeAll { swap in !closing.keys.contains { $0 < swap.report.generation } }
+        return ready.map { ($0.continuation, $0.report) }
+    }
+
+    /// The operation counter of `generation`, made on first use.
+    mutating func operationCounter(_ generation: Int) -> OperationCounter {
+        if let last = lastCounter, last.generation == generation {
+            return last.counter
         }
-
-        /// Finished swaps none of whose older connections is still closing.
-        private mutating func takeReportableSwaps() -> [(CheckedContinuation<SwapReport, Never>?, SwapReport)] {
-            let ready = finishedSwaps.filter { swap in !closing.keys.contains { $0 < swap.report.generation } }
-            finishedSwaps.removeAll { swap in !closing.keys.contains { $0 < swap.report.generation } }
-            return ready.map { ($0.continuation, $0.report) }
-        }
-
-        /// The operation counter of `generation`, made on first use.
-        mutating func operationCounter(_ generation: Int) -> OperationCounter {
-            if let counter = generationOperations[generation] {
-                return counter
-            }
-            let counter = OperationCounter()
-            generationOperations[generation] = counter
-            generationOperations = generationOperations.filter { machine.generations[$0.key] != nil }
+        if let counter = generationOperations[generation] {
+            lastCounter = (generation, counter)
             return counter
         }
+        let counter = OperationCounter()
+        generationOperations[generation] = counter
+        generationOperations = generationOperations.filter { machine.generations[$0.key] != nil }
+        lastCounter = (generation, counter)
+        return counter
+    }
+}
+
+/// A side effect to perform after unlocking.
+enum PoolEffect {
+    case resume(CheckedContinuation<PoolLease, any Error>?, Result<PoolLease, any Error>, waited: Duration?)
+    case job(PoolJob)
+    case reportSwaps([(CheckedContinuation<SwapReport, Never>?, SwapReport)])
+    /// Every connection is gone: ``run()`` may finish once its last close is done.
+    case completeShutdown
+}
+
+/// Work that runs as a child task of ``ConnectionPool/run()``; the generic shell casts the
+/// target and connections back to its factory's types.
+enum PoolJob: Sendable {
+    case create(creation: Int, generation: Int, target: any Sendable)
+    case close(any Sendable, generation: Int, reason: CloseReason)
+    case forceClose(any Sendable, generation: Int)
+    case waiterTimer(at: Duration)
+    case drainTimer(generation: Int, at: Duration)
+}
+
+extension ConnectionPool {
+    /// The factory's connection that `lease` lends.
+    func connection(of lease: Lease) -> Factory.Connection {
+        Self.unbox(lease.connection, as: Factory.Connection.self)
     }
 
-    /// A side effect to perform after unlocking.
-    enum Effect {
-        case resume(CheckedContinuation<Lease, any Error>?, Result<Lease, any Error>, waited: Duration?)
-        case job(Job)
-        case reportSwaps([(CheckedContinuation<SwapReport, Never>?, SwapReport)])
-        /// Every connection is gone: ``run()`` may finish once its last close is done.
-        case completeShutdown
-    }
-
-    /// Work that runs as a child task of ``run()``.
-    enum Job: Sendable {
-        case create(creation: Int, generation: Int, target: Factory.Target)
-        case close(Factory.Connection, generation: Int, reason: CloseReason)
-        case forceClose(Factory.Connection, generation: Int)
-        case waiterTimer(at: Duration)
-        case drainTimer(generation: Int, at: Duration)
+    /// `value`, filed by this pool as `any Sendable`, as the factory's type it was filed as.
+    static func unbox<Value>(_ value: any Sendable, as type: Value.Type) -> Value {
+        guard let value = value as? Value else {
+            preconditionFailure("pool: kept a \(Swift.type(of: value)) where a \(Value.self) belongs")
+        }
+        return value
     }
 
     /// Performs `effects`; never called with the lock held.

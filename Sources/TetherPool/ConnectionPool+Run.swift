@@ -30,12 +30,13 @@ extension ConnectionPool {
     func execute(_ job: Job) async {
         switch job {
         case .create(let creation, let generation, let target):
-            await create(creation, generation: generation, target: target)
+            await create(creation, generation: generation, target: Self.unbox(target, as: Factory.Target.self))
         case .close(let connection, let generation, let reason):
-            await factory.close(connection)
+            await factory.close(Self.unbox(connection, as: Factory.Connection.self))
             delegate?.connectionClosed(generation: generation, reason: reason)
             perform(state.withLock { $0.closeFinished(generation: generation) })
         case .forceClose(let connection, let generation):
+            let connection = Self.unbox(connection, as: Factory.Connection.self)
             factory.cancelOperation(on: connection)
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: .forced)

@@ -19,17 +19,10 @@ import TetherLocking
 /// ```
 public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     typealias Machine = PoolStateMachine
-
-    /// A connection lent to a caller, with the machine's record of the loan.
-    struct Lease: Sendable {
-        let ticket: Machine.Lease
-        let connection: Factory.Connection
-        /// The active-operation counter of the lease's generation.
-        let counter: OperationCounter
-
-        var generation: Int { ticket.generation }
-        var needsValidation: Bool { ticket.needsValidation }
-    }
+    typealias Lease = PoolLease
+    typealias State = PoolState
+    typealias Effect = PoolEffect
+    typealias Job = PoolJob
 
     /// The factory that makes, checks and closes connections.
     public let factory: Factory

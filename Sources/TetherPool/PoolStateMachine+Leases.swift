@@ -42,9 +42,10 @@ extension PoolStateMachine {
 
     /// A caller gives its lease back.
     mutating func release(_ lease: Lease, _ disposition: Disposition, now: Duration) -> [Action] {
-        guard var slot = slots[lease.connectionID] else {
+        guard let index = slots.index(forKey: lease.connectionID) else {
             impossible("release", "unknown connection \(lease.connectionID)")
         }
+        let slot = slots.values[index]
         leasedTotal -= 1
         if slot.state == .forced {
             slots[slot.id] = nil
@@ -59,9 +60,8 @@ extension PoolStateMachine {
         }
         generations[slot.generation] = generation
         if disposition == .reusable, generation.phase == .current, lifecycle == .running, !slot.closeOnRelease {
-            slot.state = .idle
-            slot.lastUsed = now
-            slots[slot.id] = slot
+            slots.values[index].state = .idle
+            slots.values[index].lastUsed = now
             return serve(slot.id, now: now)
         }
         var actions: [Action]
@@ -117,16 +117,19 @@ extension PoolStateMachine {
     }
 
     private mutating func lease(_ slotID: Int, now: Duration) -> Lease {
-        guard var slot = slots[slotID], slot.state == .idle || slot.state == .prepared else {
+        // Changed in place through its index: one hash lookup on every borrow instead of two.
+        guard let index = slots.index(forKey: slotID),
+            case let state = slots.values[index].state, state == .idle || state == .prepared
+        else {
             impossible("lease", "connection \(slotID) is not idle")
         }
+        let slot = slots.values[index]
         let idleFor = now - slot.lastUsed
         let stale = configuration.keepAliveThreshold.map { idleFor > $0 } ?? false
         let lease = Lease(
             connectionID: slotID, generation: slot.generation, needsValidation: stale || slot.suspect)
-        slot.state = .leased
-        slot.suspect = false
-        slots[slotID] = slot
+        slots.values[index].state = .leased
+        slots.values[index].suspect = false
         generations[slot.generation]?.leased += 1
         leasedTotal += 1
         return lease

@@ -6,7 +6,8 @@ struct CommandLineParserTests {
     @Test("each command parses with its options")
     func commands() throws {
         #expect(try CommandLineParser.parse(["migrate"]).command == .migrate)
-        #expect(try CommandLineParser.parse(["status"]).command == .status)
+        #expect(try CommandLineParser.parse(["status"]).command == .status(metrics: false))
+        #expect(try CommandLineParser.parse(["status", "--metrics"]).command == .status(metrics: true))
         #expect(try CommandLineParser.parse(["enqueue", "in.jsonl"]).command == .enqueue(.init(file: "in.jsonl")))
         #expect(try CommandLineParser.parse(["enqueue", "-"]).command == .enqueue(.init(file: nil)))
         #expect(try CommandLineParser.parse(["run", "--until-empty"]).command == .run(.init(untilEmpty: true)))

@@ -1,6 +1,7 @@
 import Foundation
 import QueueMailerCore
 import Testing
+import TetherODBC
 
 extension MailerIntegration {
     /// The commands as an operator runs them: the real program, its output and exit codes.
@@ -29,7 +30,7 @@ extension MailerIntegration {
             let environment = ["QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/q.db;"]
 
             let before = try await run(["status"], environment, in: directory)
-            #expect(before.status == 70)
+            #expect(before.status == 78, "an unmigrated schema is a configuration problem")
             #expect(before.output.contains("run `queue-mailer migrate`"))
 
             let migrate = try await run(["migrate"], environment, in: directory)
@@ -47,11 +48,39 @@ extension MailerIntegration {
             let status = try await run(["status"], environment, in: directory)
             #expect(status.status == 0)
             #expect(status.output.contains("  ready      8"))
-            #expect(status.output.contains("queue_mailer_requests{queue=\"default\",state=\"ready\"} 8"))
+            #expect(status.output.contains("instance: unknown (set metrics.textfile"))
+            #expect(!status.output.contains("queue_mailer_"), "the summary stays short: \(status.output)")
+            let metrics = try await run(["status", "--metrics"], environment, in: directory)
+            #expect(metrics.output.contains("queue_mailer_requests{queue=\"default\",state=\"ready\"} 8"))
 
-            let requeue = try await run(["requeue", "--state", "failed"], environment, in: directory)
-            #expect(requeue.status == 0)
-            #expect(requeue.output.contains("requeued 0 requests"))
+            let requeue = try await run(["requeue", "--state", "failed", "--queue", "q1"], environment, in: directory)
+            #expect(requeue.status == 65)
+            #expect(requeue.output.contains("no failed or unknown request matched --state failed --queue q1"))
+        }
+
+        @Test("exit codes match the guide: newer schema 78, unreachable SQLite file 69 for every command")
+        func exitCodesAsDocumented() async throws {
+            let directory = NSTemporaryDirectory() + "queue-mailer-exits-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let environment = ["QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/q.db;"]
+            #expect(try await run(["migrate"], environment, in: directory).status == 0)
+            let connection = try await ODBCConnection.connect(
+                try ODBCConnectString(parsing: "Driver=SQLite3;Database=\(directory)/q.db;"))
+            _ = try await connection.withSession {
+                try $0.execute("INSERT INTO mail_schema_version (version, summary) VALUES (99, 'future')")
+            }
+            await connection.close()
+            for command in [["status"], ["run", "--until-empty"], ["requeue", "--id", "1"], ["migrate"]] {
+                let newer = try await run(command, environment, in: directory)
+                #expect(newer.status == 78, "\(command): \(newer.output)")
+                #expect(newer.output.contains("99"), "\(command): \(newer.output)")
+            }
+            let missing = ["QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/no/such/q.db;"]
+            for command in [["status"], ["run", "--until-empty"], ["migrate"], ["requeue", "--id", "1"]] {
+                let unreachable = try await run(command, missing, in: directory)
+                #expect(unreachable.status == 69, "\(command): \(unreachable.output)")
+            }
         }
 
         @Test("enqueue splits CRLF lines and refuses a line that is not UTF-8 by its number, keeping the rest")

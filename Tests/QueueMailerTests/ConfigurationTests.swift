@@ -28,6 +28,25 @@ struct ConfigurationTests {
         #expect(configuration.queue.batchSize == 3)
     }
 
+    @Test("the relay outage settings: defaults, relay_probe in the file, outage_limit from the environment")
+    func relayOutageSettings() throws {
+        let defaults = try MailerConfiguration.load(file: nil, environment: [:])
+        #expect(defaults.relay.outageLimit == .seconds(300))
+        #expect(defaults.relayProbe == .relayProbeDefault)
+        let file = try TemporaryFile(#"{"relay_probe": {"base_delay": "2s", "maximum_delay": "1m"}}"#)
+        let configuration = try MailerConfiguration.load(
+            file: file.path,
+            environment: ["QUEUE_MAILER_RELAY_OUTAGE_LIMIT": "90s", "QUEUE_MAILER_RELAY_PROBE_JITTER": "0.1"])
+        #expect(configuration.relay.outageLimit == .seconds(90))
+        #expect(configuration.relayProbe.baseDelay == .seconds(2))
+        #expect(configuration.relayProbe.maximumDelay == .seconds(60))
+        #expect(configuration.relayProbe.jitter == 0.1)
+        let bad = try #require(throws: MailerError.self) {
+            try MailerConfiguration.load(file: nil, environment: ["QUEUE_MAILER_RELAY_OUTAGE_LIMIT": "a while"])
+        }
+        #expect(bad.field == "relay.outage_limit (from QUEUE_MAILER_RELAY_OUTAGE_LIMIT)")
+    }
+
     @Test("a bad value names the field and what was expected")
     func badValueNamesField() throws {
         let file = try TemporaryFile(#"{"relay": {"port": 70000}}"#)

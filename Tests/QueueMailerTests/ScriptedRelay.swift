@@ -22,6 +22,10 @@ final class ScriptedRelay: Sendable {
         var dropAtData = 0
         /// How long to wait before the final reply.
         var finalReplyDelay: Duration = .zero
+        /// The password AUTH PLAIN must carry; `nil` offers no AUTH.
+        var password: String?
+        /// The reply to the nth MAIL FROM (1-based, over all connections); `nil` accepts it.
+        var mailReply: @Sendable (_ number: Int) -> String? = { _ in nil }
     }
 
     struct Message: Sendable {
@@ -43,6 +47,8 @@ final class ScriptedRelay: Sendable {
         var recipientAttempts: [String: Int] = [:]
         var dropsLeft = 0
         var silentTransactions = 0
+        var down = false
+        var mailCommands = 0
     }
 
     private let behaviour: Behaviour
@@ -72,6 +78,12 @@ final class ScriptedRelay: Sendable {
     /// Transactions left without a final reply.
     var silentTransactions: Int { state.withLock { $0.silentTransactions } }
 
+    /// Takes the relay down (new sessions get a 421 greeting, open ones are dropped at their
+    /// next command) or brings it back.
+    func setDown(_ down: Bool) {
+        state.withLock { $0.down = down }
+    }
+
     /// Stops accepting connections.
     func close() {
         server.close()
@@ -84,19 +96,37 @@ final class ScriptedRelay: Sendable {
     }
 
     private func serve(_ stream: any RelayLink) async {
+        let isDown = { self.state.withLock { $0.down } }
         state.withLock { $0.connections += 1 }
+        if isDown() {
+            await stream.reply("421 4.3.2 scripted.relay down for maintenance\r\n")
+            stream.hangUp()
+            return
+        }
         await stream.reply("220 scripted.relay ESMTP\r\n")
         var accepted = 0
         var envelope = Message(sender: "", recipients: [], content: "")
         while let line = try? await stream.readLine() {
+            guard !isDown() else { break }
             let verb = line.prefix(4).uppercased()
             switch verb {
-            case "EHLO": await stream.reply("250-scripted.relay\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+            case "EHLO":
+                let auth = behaviour.password == nil ? "" : "250-AUTH PLAIN\r\n"
+                await stream.reply("250-scripted.relay\r\n\(auth)250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+            case "AUTH": await stream.reply(authenticate(line, stream: stream) ? "235 2.7.0 OK\r\n" : Self.refused)
             case "HELO", "NOOP": await stream.reply("250 OK\r\n")
             case "RSET":
                 envelope = Message(sender: "", recipients: [], content: "")
                 await stream.reply("250 OK\r\n")
             case "MAIL":
+                let number = state.withLock { state in
+                    state.mailCommands += 1
+                    return state.mailCommands
+                }
+                if let reply = behaviour.mailReply(number) {
+                    await stream.reply(reply + "\r\n")
+                    break
+                }
                 envelope = Message(sender: Self.address(in: line), recipients: [], content: "")
                 await stream.reply("250 2.1.0 OK\r\n")
             case "RCPT": await stream.reply(rcpt(Self.address(in: line), into: &envelope))
@@ -110,6 +140,17 @@ final class ScriptedRelay: Sendable {
             }
         }
         stream.hangUp()
+    }
+
+    static let refused = "535 5.7.8 authentication credentials invalid\r\n"
+
+    /// Checks `AUTH PLAIN <base64 of NUL user NUL password>` against the expected password.
+    private func authenticate(_ line: String, stream: any RelayLink) -> Bool {
+        let words = line.split(separator: " ")
+        guard words.count == 3, words[1].uppercased() == "PLAIN", let data = Data(base64Encoded: String(words[2]))
+        else { return false }
+        let password = data.split(separator: 0, omittingEmptySubsequences: false).last.map { Data($0) }
+        return password == Data((behaviour.password ?? "").utf8)
     }
 
     private func rcpt(_ address: String, into envelope: inout Message) -> String {

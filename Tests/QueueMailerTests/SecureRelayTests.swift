@@ -42,7 +42,7 @@ extension MailerIntegration {
             }
         }
 
-        @Test("a refused password fails the request after its attempts and is never logged")
+        @Test("a refused password leaves the request ready, uncharged, and is never logged")
         func refusedPassword() async throws {
             let servers = TestServers.current
             var harness = ServiceHarness()
@@ -52,14 +52,18 @@ extension MailerIntegration {
             harness.relay.caFile = try servers.value("TETHER_SMTP_TLS_CA")
             harness.relay.username = try servers.value("TETHER_SMTP_TLS_USER")
             harness.relay.password = Secret("wrong-\(UUID().uuidString)")
+            harness.gate.outageLimit = .seconds(1)
             try await withFixture(.sqlite) { fixture in
-                _ = try await fixture.store().enqueue([sampleRequest("tls-bad-password")], defaultMaxAttempts: 2)
+                _ = try await fixture.store().enqueue([sampleRequest("tls-bad-password")], defaultMaxAttempts: 1)
                 let counts = try await harness.run(fixture, connector: .tcp)
                 #expect(counts.sent == 0)
-                #expect(counts.failed == 1)
-                let row = try await fixture.rows("SELECT state, last_error FROM \(fixture.schema.requestTable)")
-                #expect(row.first?[0] == "failed")
+                #expect(counts.failed == 0)
+                #expect(counts.relayOutageLimitReached)
+                let row = try await fixture.rows(
+                    "SELECT state, last_error, max_attempts - attempt FROM \(fixture.schema.requestTable)")
+                #expect(row.first?[0] == "ready")
                 #expect(row.first?[1]?.lowercased().contains("auth") == true, "\(row)")
+                #expect(row.first?[2] == "1", "the refused login used up none of its one attempt: \(row)")
                 let secret = harness.relay.password?.value ?? ""
                 #expect(!harness.logs.lines.contains { $0.contains(secret) })
                 try await expectQueueSettled(fixture)

@@ -51,7 +51,7 @@ struct SendRequestTests {
             ),
             (
                 #"{"idempotency_key": "k", "from": {"name": "A\nB", "address": "a@example.com"}, "to": "b@example.org", "text": "x"}"#,
-                "from"
+                "from.name"
             ),
             (
                 #"{"idempotency_key": "k", "from": "a@example.com", "to": ["b@example.org", "c@-bad.org"], "text": "x"}"#,

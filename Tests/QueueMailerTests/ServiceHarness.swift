@@ -12,6 +12,7 @@ struct ServiceHarness {
     var relay = RelaySettings()
     var retry = RetrySettings(baseDelay: .milliseconds(10), multiplier: 2, maximumDelay: .milliseconds(50), jitter: 0)
     var owner = "harness"
+    var gate = RelayGateSettings()
     var logs = LogCapture()
 
     init() {
@@ -20,6 +21,7 @@ struct ServiceHarness {
         queue.pollInterval = .milliseconds(20)
         queue.reaperInterval = .seconds(1)
         queue.shutdownTimeout = .seconds(2)
+        gate.probeBackoff = { _ in .milliseconds(50) }
         relay.tls = .none
         relay.connections = 3
         // Generous timeouts: the machine may be loaded; only M6 shortens the end-of-data wait.
@@ -64,13 +66,14 @@ struct ServiceHarness {
             RetrySettings.delay(after: $0, policy: policy)
         }
         let service = MailerService(
-            queue: store, transport: SMTPTransport(pool: relayPool), settings: queue, classifier: classifier,
+            queue: store, transport: SMTPTransport(pool: relayPool, target: relay.smtpConfiguration()), settings: queue,
+            classifier: classifier,
             databaseBackoff: { _ in .milliseconds(100) }, logger: logs.logger(),
             metrics: MailerMetrics(queue: queue.name), clock: ContinuousClock(),
             databaseRecovered: { [logs] in
                 let report = await databasePool.reconnect()
                 logs.logger().info("reconnected", ["generation": report.generation])
-            })
+            }, relay: gate)
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { await databasePool.run() }
             group.addTask { await relayPool.run() }

@@ -10,14 +10,34 @@ public struct ClaimedRequest: Sendable {
     public let messageID: String
     /// The request, or why its row could not be read as one (bad data fails the request).
     public let request: Result<SendRequest, MailerError>
+    /// Whether an earlier attempt was recorded as sent, if the claim looked.
+    public let earlierSend: EarlierSend
 
-    public init(id: Int64, attempt: Int, maxAttempts: Int, messageID: String, request: Result<SendRequest, MailerError>)
-    {
+    /// What a claim found about a request's earlier attempts.
+    ///
+    /// ``QueueStore`` looks in the claim statement itself, so a batch's checks cost no round
+    /// trip of their own. The answer is as of the claim: a `sent` row that an instance whose
+    /// lease was reaped writes after it is not seen before this attempt sends, as it was not
+    /// seen between a separate check and the send either (only that window was shorter).
+    public enum EarlierSend: Sendable, Equatable {
+        /// The claim did not look; the worker asks the queue before sending.
+        case unchecked
+        /// No attempt was recorded as sent when the request was claimed.
+        case notSent
+        /// This attempt was recorded as sent: the request must not be sent again.
+        case sent(attempt: Int)
+    }
+
+    public init(
+        id: Int64, attempt: Int, maxAttempts: Int, messageID: String, request: Result<SendRequest, MailerError>,
+        earlierSend: EarlierSend = .unchecked
+    ) {
         self.id = id
         self.attempt = attempt
         self.maxAttempts = maxAttempts
         self.messageID = messageID
         self.request = request
+        self.earlierSend = earlierSend
     }
 
     /// Rebuilds the request from its columns (named as in ``QueueSQL/claimedColumns``), checking
@@ -55,10 +75,23 @@ public struct ClaimedRequest: Sendable {
     }
 
     private static func parseColumn(_ text: String, _ column: String) throws -> JSONValue {
+        if let plain = JSONValue.plainList(text) { return plain }
         do {
             return try JSONValue.parse(text, kind: .request, what: column)
         } catch {
             throw MailerError(.request, field: column, "the column does not hold valid JSON")
+        }
+    }
+}
+
+extension MailQueue {
+    /// The attempt of `claimed`'s request already recorded as sent, if any: what the claim found,
+    /// or, when it did not look, the queue's answer now.
+    public func sentAttempt(of claimed: ClaimedRequest) async throws -> Int? {
+        switch claimed.earlierSend {
+        case .notSent: nil
+        case .sent(let attempt): attempt
+        case .unchecked: try await sentAttempt(requestID: claimed.id)
         }
     }
 }

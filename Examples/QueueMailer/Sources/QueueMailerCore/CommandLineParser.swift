@@ -45,8 +45,12 @@ public enum CommandLineParser {
             try expectNothing(words, command)
             return .migrate
         case "status":
-            try expectNothing(words, command)
-            return .status
+            var metrics = false
+            while let word = words.popFirst() {
+                guard word == "--metrics" else { throw unknownOption(word, command) }
+                metrics = true
+            }
+            return .status(metrics: metrics)
         case "enqueue":
             var options = MailerCommand.EnqueueOptions()
             if let word = words.popFirst() {

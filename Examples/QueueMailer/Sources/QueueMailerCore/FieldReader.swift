@@ -49,6 +49,7 @@ public struct FieldReader: Sendable {
     ///
     /// - Throws: ``MailerError`` naming the first unknown key and the keys that are allowed.
     public func rejectUnknownKeys(_ known: Set<String>) throws {
+        guard object.keys.contains(where: { !known.contains($0) }) else { return }
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw error(unknown, "unknown field; expected one of: \(known.sorted().joined(separator: ", "))")
         }

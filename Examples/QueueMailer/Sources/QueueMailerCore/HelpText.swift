@@ -21,7 +21,7 @@ public enum HelpText {
           migrate    create or upgrade the queue's tables
           enqueue    add requests, one JSON object per line, from a file or standard input
           run        claim requests and send them (--until-empty to stop when done)
-          status     counts by state and outcome, oldest ready request, leases, metrics
+          status     counts by state and outcome, oldest ready request, leases, relay and database
           requeue    make failed or unknown requests ready again
 
         --config FILE  a JSON configuration file (or QUEUE_MAILER_CONFIG); any field can be
@@ -62,15 +62,25 @@ public enum HelpText {
         a second signal stops faster. SIGHUP re-reads the configuration and swaps the database
         and relay connections to the new settings without dropping work.
 
-        --until-empty  stop once no request is ready, running or waiting for a retry; on a
-                       terminal a progress line shows done of total, rate, failures, time left.
+        --until-empty  stop once no request is ready, running or waiting for a retry (requests
+                       scheduled for later are waited for, and a log line says how many and
+                       when); on a terminal a progress line shows done of total, rate, failures,
+                       time left.
+
+        While the relay is unavailable (refused, unreachable, login refused) nothing is claimed
+        and no attempt is used up; one probe connection checks it with backoff (relay_probe).
+        `run` waits forever; `run --until-empty` exits 69 after relay.outage_limit (5m),
+        leaving the requests ready.
         """
 
     static let status = """
-        usage: queue-mailer [--config FILE] status
+        usage: queue-mailer [--config FILE] status [--metrics]
 
         Prints requests by state, results by outcome, the oldest ready request, the leases
-        held by each instance, then the metrics in Prometheus text format.
+        held by each instance, and the running instance's database and relay state (read from
+        metrics.textfile). Exits 69 when the database cannot be reached.
+
+        --metrics  also print the figures and the instance's metrics in Prometheus text format.
         """
 
     static let requeue = """
@@ -79,6 +89,7 @@ public enum HelpText {
 
         Makes failed or unknown requests ready again, now. Each gets N more attempts (default
         1) on top of those it used; attempt numbers keep growing, so old claims stay fenced.
-        A request whose result already says sent is not requeued.
+        A request whose result already says sent is not requeued. Exits 65, saying so, when
+        no request matched.
         """
 }

@@ -34,6 +34,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Compact JSON text with sorted keys, as stored in the database.
     public var compactText: String {
+        if let text = compactTextWithoutEncoder() { return text }
         let data = (try? Self.encoder.encode(self)) ?? Data("null".utf8)
         return String(decoding: data, as: UTF8.self)
     }

@@ -61,24 +61,36 @@ extension MailerApp {
         return refused == 0 ? 0 : 65
     }
 
-    /// Prints the queue's figures; when the database cannot be reached, says so and still prints
-    /// the running instance's metrics (where `queue_mailer_database_up 0` shows it degraded).
-    static func status(_ configuration: MailerConfiguration) async throws -> Int32 {
+    /// Prints the queue's figures and the running instance's database and relay state (from its
+    /// metrics file); with `metrics`, the Prometheus text too. When the database cannot be
+    /// reached, says so and still prints the instance's state.
+    static func status(_ configuration: MailerConfiguration, metrics: Bool) async throws -> Int32 {
         let code: Int32
+        var queueMetrics: String?
         do {
             let store = try await store(configuration)
             try await store.requireCurrentSchema()
             let status = try await store.status()
-            print(StatusReport.table(status, queue: configuration.queue.name))
-            print(StatusReport.metrics(status, queue: configuration.queue.name), terminator: "")
+            print(StatusReport.table(status, queue: configuration.queue.name), terminator: "")
+            queueMetrics = StatusReport.metrics(status, queue: configuration.queue.name)
             code = 0
         } catch let error as MailerError where error.kind == .database {
             print("database: unreachable (\(error.reason))")
             code = 69
         }
-        if let file = configuration.metrics.textfile, let data = FileManager.default.contents(atPath: file) {
-            print("# metrics of the last running instance, from \(file)")
-            print(String(decoding: data, as: UTF8.self), terminator: "")
+        let file = configuration.metrics.textfile
+        let instance = file.flatMap { FileManager.default.contents(atPath: $0) }.map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        let written = file.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
+        print(StatusReport.instanceLine(metricsText: instance, age: written.map { Date().timeIntervalSince($0) }))
+        if metrics {
+            print("")
+            print(queueMetrics ?? "", terminator: "")
+            if let file, let instance {
+                print("# metrics of the last running instance, from \(file)")
+                print(instance, terminator: "")
+            }
         }
         return code
     }
@@ -89,6 +101,12 @@ extension MailerApp {
         let store = try await store(configuration)
         try await store.requireCurrentSchema()
         let count = try await store.requeue(options)
+        guard count > 0 else {
+            printError(
+                "no failed or unknown request matched \(options.filterText) "
+                    + "(a request with an attempt recorded as sent is never requeued)")
+            return 65
+        }
         print("requeued \(count) request\(count == 1 ? "" : "s")")
         return 0
     }

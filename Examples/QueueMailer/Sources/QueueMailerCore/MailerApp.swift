@@ -1,10 +1,12 @@
 import Foundation
 import TetherODBC
+import TetherPool
 
 /// The `queue-mailer` program: parses the command line, loads the configuration, runs a command.
 ///
-/// Exit codes follow `sysexits.h`: 0 done, 64 bad arguments, 65 some enqueued line was refused,
-/// 69 the database could not be reached, 70 an unexpected failure, 78 bad configuration.
+/// Exit codes follow `sysexits.h`: 0 done, 64 bad arguments, 65 some enqueued line was refused
+/// or a requeue matched nothing, 69 the database (or, for `run --until-empty`, the relay) could
+/// not be reached, 70 an unexpected failure, 78 bad configuration or a schema this binary cannot use.
 public enum MailerApp {
     /// Runs the program with `arguments` (without the program name) and returns its exit code.
     public static func main(arguments: [String], environment: [String: String]) async -> Int32 {
@@ -33,13 +35,17 @@ public enum MailerApp {
         } catch let error as MailerError {
             printError("\(error)")
             switch error.kind {
-            case .configuration: return 78
+            case .configuration, .schema: return 78
             case .usage: return 64
             case .database: return 69
             default: return 70
             }
         } catch let error as ODBCError {
             printError("database error: \(error)")
+            return 69
+        } catch let error as ConnectionPoolError where error.code == .connectFailed || error.code == .acquireTimeout {
+            // Only the database pool lends outside the service: the relay pool's failures are outcomes.
+            printError("database error: \(ConnectStringText.redacted(configuration.database.connectString)): \(error)")
             return 69
         } catch {
             printError("\(error)")
@@ -55,7 +61,7 @@ public enum MailerApp {
         case .help: return 0
         case .migrate: return try await migrate(configuration)
         case .enqueue(let options): return try await enqueue(options, configuration)
-        case .status: return try await status(configuration)
+        case .status(let metrics): return try await status(configuration, metrics: metrics)
         case .requeue(let options): return try await requeue(options, configuration)
         case .run(let options):
             let runner = ServiceRunner(

@@ -8,8 +8,9 @@ public enum MailerCommand: Sendable, Equatable {
     case enqueue(EnqueueOptions)
     /// Claim and send until stopped, or until the queue is empty.
     case run(RunOptions)
-    /// Print counts by state and outcome, the oldest ready request, leases held and metrics.
-    case status
+    /// Print counts by state and outcome, the oldest ready request, leases held and the running
+    /// instance's database and relay state; with `metrics`, the Prometheus text as well.
+    case status(metrics: Bool)
     /// Make failed or unknown requests ready again.
     case requeue(RequeueOptions)
 
@@ -45,6 +46,12 @@ public enum MailerCommand: Sendable, Equatable {
         public var attempts = 1
 
         public init() {}
+
+        /// The filter as given on the command line, for messages.
+        public var filterText: String {
+            guard let state else { return "--id \(ids.map(String.init).joined(separator: ","))" }
+            return "--state \(state)" + (queue.map { " --queue \($0)" } ?? "")
+        }
     }
 }
 

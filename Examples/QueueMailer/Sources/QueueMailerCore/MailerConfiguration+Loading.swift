@@ -7,8 +7,8 @@ extension MailerConfiguration {
     /// Variables with the prefix that are not field overrides.
     static let specialVariables: Set<String> = ["CONFIG", "DATABASE_PASSWORD", "RELAY_PASSWORD"]
 
-    /// Sections in match order: `database_retry` before `database`.
-    static let sections = ["database_retry", "database", "relay", "queue", "retry", "metrics", "log"]
+    /// Sections in match order: `database_retry` before `database`, `relay_probe` before `relay`.
+    static let sections = ["database_retry", "database", "relay_probe", "relay", "queue", "retry", "metrics", "log"]
 
     /// Reads the configuration file at `file` (if any), then applies environment overrides.
     ///
@@ -82,6 +82,9 @@ extension MailerConfiguration {
         }
         if let section = try reader.object("database_retry") {
             configuration.databaseRetry = try RetrySettings.read(section, over: .databaseDefault)
+        }
+        if let section = try reader.object("relay_probe") {
+            configuration.relayProbe = try RetrySettings.read(section, over: .relayProbeDefault)
         }
         if let section = try reader.object("metrics") {
             configuration.metrics.textfile = try section.string("textfile")

@@ -47,7 +47,7 @@ extension RelaySettings {
         try reader.rejectUnknownKeys([
             "host", "port", "tls", "ca_file", "username", "password_file", "allow_plaintext_auth_on_loopback",
             "helo_name", "connections", "connect_timeout", "command_timeout", "end_of_data_timeout",
-            "max_messages_per_connection", "swap_drain_timeout",
+            "max_messages_per_connection", "swap_drain_timeout", "outage_limit",
         ])
         var settings = RelaySettings()
         settings.host = try reader.string("host") ?? settings.host
@@ -73,6 +73,7 @@ extension RelaySettings {
         settings.maxMessagesPerConnection =
             try reader.int("max_messages_per_connection", in: 1...100_000) ?? settings.maxMessagesPerConnection
         settings.swapDrainTimeout = try reader.duration("swap_drain_timeout") ?? settings.swapDrainTimeout
+        settings.outageLimit = try reader.duration("outage_limit") ?? settings.outageLimit
         return settings
     }
 }

@@ -21,6 +21,8 @@ public struct MailerConfiguration: Sendable {
     public var retry = RetrySettings.sendDefault
     /// How to reconnect when the database is unreachable; this one never gives up.
     public var databaseRetry = RetrySettings.databaseDefault
+    /// How often a closed relay gate probes the relay; it never gives up in the service mode.
+    public var relayProbe = RetrySettings.relayProbeDefault
     /// Where and how often metrics are written.
     public var metrics = MetricsSettings()
     /// What is logged.
@@ -114,6 +116,9 @@ public struct RelaySettings: Sendable {
     public var maxMessagesPerConnection = 100
     /// How long a hot swap waits for sends on old connections. Defaults to 10 seconds.
     public var swapDrainTimeout: Duration = .seconds(10)
+    /// How long `run --until-empty` waits for an unavailable relay before exiting 69 with the
+    /// requests still ready; `run` waits forever. Defaults to 5 minutes.
+    public var outageLimit: Duration = .seconds(300)
 
     public init() {}
 }

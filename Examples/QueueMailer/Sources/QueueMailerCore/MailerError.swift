@@ -46,8 +46,27 @@ public struct MailerError: Error, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The kind, field and reason; control characters quoted from bad input (a CR or LF in an
+    /// address) are escaped (`\r`, `\n`, `\u{7}`), so one error is always one line.
     public var description: String {
-        guard let field else { return "\(kind) error: \(reason)" }
-        return "\(kind) error: \(field): \(reason)"
+        guard let field else { return "\(kind) error: \(Self.escaped(reason))" }
+        return "\(kind) error: \(Self.escaped(field)): \(Self.escaped(reason))"
+    }
+
+    /// `text` with every control character written as an escape.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r": result += "\\r"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case _ where scalar.properties.generalCategory == .control:
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 }

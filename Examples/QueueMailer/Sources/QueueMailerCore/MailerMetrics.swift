@@ -16,6 +16,7 @@ public final class MailerMetrics: Sendable {
         case failed
         case unknown
         case released
+        case deferred
         case reaped
         case databaseErrors = "database_errors"
 
@@ -27,6 +28,7 @@ public final class MailerMetrics: Sendable {
             case .failed: "Attempts recorded as failed (permanent failure or bad data)."
             case .unknown: "Attempts recorded as unknown (the relay may have the message)."
             case .released: "Claimed requests handed back unsent at shutdown."
+            case .deferred: "Attempts handed back unsent because the relay was unavailable; not counted as attempts."
             case .reaped: "Expired leases of other attempts requeued by this instance's reaper."
             case .databaseErrors: "Database operations that failed and were retried."
             }

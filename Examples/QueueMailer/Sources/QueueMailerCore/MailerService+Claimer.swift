@@ -2,21 +2,24 @@ import TetherChannels
 
 extension MailerService {
     /// Claims batches and hands them to the workers; the channel's capacity slows claiming down
-    /// when sending is slower. Polls every `pollInterval` when nothing is ready. Closes the
-    /// request channel when it stops, so the workers finish.
+    /// when sending is slower. Polls every `pollInterval` when nothing is ready; claims nothing
+    /// while the relay gate is closed. Closes the request channel when it stops, so the workers finish.
     func claim(into requests: BoundedChannel<ClaimedRequest>, untilEmpty: Bool) async {
         defer { requests.close() }
         while !shutdown.isFired {
+            guard await waitForRelay(untilEmpty: untilEmpty) else { return }
             guard
                 let batch = await withDatabase(
                     "claim", stop: shutdown, { try await self.queue.claim(limit: self.settings.batchSize) })
             else { return }
             if batch.isEmpty {
+                let written = resultsWritten.withLock { $0 }
                 if untilEmpty, await queueIsEmpty() { return }
-                await shutdown.sleep(for: settings.pollInterval, clock: clock)
+                await pause(wakingOn: untilEmpty ? written : nil)
                 continue
             }
             hold(batch)
+            claimedAgain()
             metrics.increment(.claimed, by: batch.count)
             progress.withLock { $0.claimed += batch.count }
             logger.debug("claimed", ["count": batch.count])
@@ -49,6 +52,7 @@ extension MailerService {
     private func queueIsEmpty() async -> Bool {
         guard let unfinished = await withDatabase("count", stop: shutdown, { try await self.queue.unfinishedCount() })
         else { return true }
+        if unfinished > 0 { await reportScheduled() }
         return unfinished == 0
     }
 }

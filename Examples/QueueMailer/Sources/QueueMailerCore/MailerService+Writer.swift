@@ -19,21 +19,43 @@ extension MailerService {
                 logger.warning("results_fenced", ["written": batch.count, "state_changes": applied])
             }
             count(batch)
+            resultsWritten.withLock { signal in
+                defer { signal = StopSignal() }
+                return signal
+            }.fire()
+        }
+    }
+
+    /// Sleeps `pollInterval` between empty claims, ending early at shutdown, or when `written`
+    /// fires: with `--until-empty` the claimer looks again as soon as the requests still running
+    /// may have finished, not a whole poll interval after the last result.
+    func pause(wakingOn written: StopSignal?) async {
+        guard let written else {
+            await shutdown.sleep(for: settings.pollInterval, clock: clock)
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.shutdown.sleep(for: self.settings.pollInterval, clock: self.clock) }
+            group.addTask { await written.wait() }
+            await group.next()
+            group.cancelAll()
         }
     }
 
     /// Counts written results into the metrics, the run's counts and the log.
     func count(_ batch: [AttemptResult]) {
+        var counters: [MailerMetrics.Counter: Int] = [:]
         for result in batch {
             switch result.outcome {
-            case .sent: metrics.increment(.sent)
-            case .failed: metrics.increment(.failed)
-            case .unknown: metrics.increment(.unknown)
+            case .sent: counters[.sent, default: 0] += 1
+            case .failed: counters[.failed, default: 0] += 1
+            case .unknown: counters[.unknown, default: 0] += 1
             case .retry where result.released: break
-            case .retry: metrics.increment(.retried)
+            case .retry: counters[.retried, default: 0] += 1
             }
             logAttempt(result)
         }
+        for (counter, amount) in counters { metrics.increment(counter, by: amount) }
         progress.withLock { counts in
             for result in batch {
                 switch result.outcome {
@@ -50,6 +72,8 @@ extension MailerService {
 
     private func logAttempt(_ result: AttemptResult) {
         let level: LogLevel = result.outcome == .sent || result.released ? .info : .warning
+        // The fields are built only for a line that is written: this runs once per attempt.
+        guard level >= logger.level else { return }
         logger.log(
             level, "attempt",
             [

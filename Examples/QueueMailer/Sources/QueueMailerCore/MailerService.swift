@@ -26,11 +26,17 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     let stopSending = StopSignal()
     /// Running, draining, forcing or stopped; the signals above are its actions.
     let lifecycle = Locked(LifecycleStateMachine())
+    /// Fired, and replaced by a fresh one, each time the writer has written a batch.
+    let resultsWritten = Locked(StopSignal())
     let health: DatabaseHealth
     let progress = Locked(RunCounts())
     /// The requests claimed and not yet written back: the only leases the heartbeat renews.
     let held = Locked(Set<Int64>())
     let databaseRecovered: @Sendable () async -> Void
+    /// Closed while the relay is unavailable: claiming waits, claimed requests go back unsent.
+    public let relayGate: RelayGate<C>
+    let relay: RelayGateSettings
+    let waiting = Locked(WaitingState())
 
     /// Counts of this run, for the progress line and the shutdown summary.
     public struct RunCounts: Sendable, Equatable {
@@ -40,6 +46,11 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
         public var failed = 0
         public var unknown = 0
         public var released = 0
+        /// Attempts handed back because the relay was unavailable (also counted in ``released``).
+        public var deferred = 0
+        /// With `untilEmpty`: the relay stayed unavailable past the outage limit, so the run
+        /// stopped with requests still ready.
+        public var relayOutageLimitReached = false
         /// Requests that reached a final state (sent, failed or unknown).
         public var finished: Int { sent + failed + unknown }
     }
@@ -50,10 +61,12 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     ///   - databaseBackoff: the wait before database retry n; retries never stop.
     ///   - databaseRecovered: called once each time the database answers again after failing
     ///     (the runner replaces the database pool's connections then).
+    ///   - relay: how the relay gate probes, and how long `untilEmpty` waits for the relay.
     public init(
         queue: any MailQueue, transport: any MailTransport, settings: QueueSettings, classifier: OutcomeClassifier,
         databaseBackoff: @escaping @Sendable (Int) -> Duration, logger: MailerLogger, metrics: MailerMetrics,
-        clock: C, databaseRecovered: @escaping @Sendable () async -> Void = {}
+        clock: C, databaseRecovered: @escaping @Sendable () async -> Void = {},
+        relay: RelayGateSettings = RelayGateSettings()
     ) {
         self.queue = queue
         self.transport = transport
@@ -65,6 +78,8 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
         self.clock = clock
         self.databaseRecovered = databaseRecovered
         self.health = DatabaseHealth(logger: logger, metrics: metrics)
+        self.relayGate = RelayGate(clock: clock, logger: logger, metrics: metrics)
+        self.relay = relay
     }
 
     /// The counts so far.
@@ -109,6 +124,7 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
             group.addTask { await self.keepLeases(until: workersDone) }
             group.addTask { await self.reap(until: claimingDone) }
             group.addTask { await self.enforceShutdownTimeout(until: workersDone) }
+            group.addTask { await self.probeRelay(until: workersDone) }
         }
         return counts
     }

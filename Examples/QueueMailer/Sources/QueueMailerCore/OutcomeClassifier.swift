@@ -3,11 +3,12 @@
 /// | verdict | outcome | request becomes |
 /// |---|---|---|
 /// | accepted (2xx) | sent | done |
-/// | transient (4xx, or transport failure before the end of data) | retry | ready after the backoff (failed if none left) |
+/// | transient (4xx, or a transport failure before the end of data) | retry | ready after the backoff, or failed |
 /// | permanent (5xx) | failed | failed |
 /// | ambiguous (no final reply after the end of data) | unknown | unknown: never resent blindly |
 /// | not started (cancelled at shutdown) | retry, released | ready now, the attempt not counted |
 /// | bad message | failed | failed, with the reason |
+/// | relay unavailable | retry, deferred | ready now, the attempt not counted; the relay gate closes |
 public struct OutcomeClassifier: Sendable {
     /// The wait before the retry following attempt n (1-based), without a hint.
     public let backoff: @Sendable (_ attempt: Int) -> Duration
@@ -41,7 +42,20 @@ public struct OutcomeClassifier: Sendable {
         case .notStarted:
             result.outcome = .retry
             result.released = true
+            result.detail = "not sent: \(report.detail)"
+        case .relayUnavailable:
+            result = deferred(claimed, reason: report.detail, code: report.code)
         }
+        return result
+    }
+
+    /// The result for a request handed back because the relay was unavailable: the attempt
+    /// is recorded (outcome retry) and not counted against the request's limit.
+    public func deferred(_ claimed: ClaimedRequest, reason: String, code: Int? = nil) -> AttemptResult {
+        var result = AttemptResult(
+            requestID: claimed.id, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts, outcome: .retry,
+            smtpCode: code, detail: "relay unavailable, not counted as an attempt: \(reason)")
+        result.released = true
         return result
     }
 

@@ -14,6 +14,8 @@ public struct ProgressLine: Sendable, Equatable {
     public var unknown: Int
     /// Time since the run started.
     public var elapsed: Duration
+    /// What the run waits for, when it waits (scheduled requests, the relay). Defaults to `nil`.
+    public var note: String?
 
     public init(done: Int, total: Int, failed: Int, unknown: Int, elapsed: Duration) {
         self.done = done
@@ -39,7 +41,9 @@ public struct ProgressLine: Sendable, Equatable {
     public var text: String {
         var parts = ["\(done)/\(total) done", "\(Self.oneDecimal(rate)) msg/s", "\(failed) failed"]
         if unknown > 0 { parts.append("\(unknown) unknown") }
-        if let remaining {
+        if let note {
+            parts.append(note)
+        } else if let remaining {
             parts.append("~\(DurationText.format(.seconds(DurationText.milliseconds(of: remaining) / 1000))) left")
         }
         return parts.joined(separator: "  ")

@@ -36,10 +36,11 @@ public struct QueueSQL: Sendable {
     }
 
     /// PostgreSQL: claims up to a limit of ready requests in one statement, skipping rows other
-    /// instances hold. Parameters: owner, lease milliseconds, queue, limit.
+    /// instances hold, and says for each which earlier attempt was recorded as sent (see
+    /// ``sentAttemptColumn``). Parameters: owner, lease milliseconds, queue, limit.
     public var claimPostgres: String {
         """
-        UPDATE \(requests) SET state = 'running', attempt = attempt + 1, lease_owner = ?,
+        UPDATE \(requests) AS q SET state = 'running', attempt = attempt + 1, lease_owner = ?,
             lease_expires_at = \(dialect.nowPlusMillisecondsParameter), updated_at = now()
         WHERE id IN (
             SELECT id FROM \(requests)
@@ -47,7 +48,7 @@ public struct QueueSQL: Sendable {
             ORDER BY priority DESC, run_at, id
             LIMIT CAST(? AS INTEGER)
             FOR UPDATE SKIP LOCKED)
-        RETURNING \(claimedList)
+        RETURNING \(claimedList), \(sentAttemptColumn)
         """
     }
 
@@ -70,12 +71,19 @@ public struct QueueSQL: Sendable {
         """
     }
 
-    /// Reads the claimed requests back by id, with their owner as a check.
+    /// Reads the claimed requests back by id, with their owner as a check, and the attempt
+    /// already recorded as sent (see ``sentAttemptColumn``).
     public func selectClaimed(ids: [Int64]) -> String {
         """
-        SELECT \(claimedList) FROM \(requests)
+        SELECT \(claimedList), \(sentAttemptColumn) FROM \(requests) AS q
         WHERE lease_owner = ? AND state = 'running' AND id IN (\(ids.map(String.init).joined(separator: ", ")))
         """
+    }
+
+    /// The claim's last column: the first attempt of request `q` recorded as sent, or `NULL`, so
+    /// a batch's "already sent?" checks cost nothing beyond the claim itself.
+    var sentAttemptColumn: String {
+        "(SELECT MIN(s.attempt) FROM \(results) AS s WHERE s.request_id = q.id AND s.outcome = 'sent')"
     }
 
     /// Extends the leases of the given ids that this owner still holds. Parameters: lease

@@ -6,9 +6,12 @@ import TetherODBC
 ///
 /// Claims: PostgreSQL claims in one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)`,
 /// so instances never wait on each other's rows; SQLite serialises writers with
-/// `BEGIN IMMEDIATE`. Each claim adds one to `attempt`; every later write about the claim says
+/// `BEGIN IMMEDIATE`. A claim also reads which earlier attempt was sent, for the whole batch.
+/// Each claim adds one to `attempt`; every later write about the claim says
 /// `WHERE attempt = ?`, so a claim that was reaped and claimed again elsewhere cannot change
 /// the request any more (its result row is still recorded).
+///
+/// Results: PostgreSQL writes a whole batch, result rows and state changes, in one statement.
 public final class QueueStore: MailQueue {
     /// Where the statements run.
     public let database: any QueueDatabase
@@ -74,6 +77,11 @@ public final class QueueStore: MailQueue {
     }
 
     public func write(_ results: [AttemptResult]) async throws -> Int {
+        guard !results.isEmpty else { return 0 }
+        if dialect == .postgresql, !Self.namesAnAttemptTwice(results) {
+            return try await writeBatch(results)
+        }
+        // Not yet: SQLite writes a batch row by row (two statements a result in one transaction): CPU, not round trips.
         let (sql, owner, sqlite) = (self.sql, self.owner, isSQLite)
         return try await database.withSession { session in
             try session.immediateTransaction(sqlite: sqlite) {
@@ -123,10 +131,12 @@ extension QueueStore {
         for (index, name) in QueueSQL.claimedColumns.enumerated() {
             columns[name] = text(of: row[index])
         }
+        let sentAttempt = try row.decode(Int?.self, at: QueueSQL.claimedColumns.count)
         return ClaimedRequest(
             id: try row.decode(Int64.self, at: 0), attempt: try row.decode(Int.self, at: 1),
             maxAttempts: try row.decode(Int.self, at: 2), messageID: (columns["message_id"] ?? nil) ?? "",
-            request: ClaimedRequest.decode(columns: columns))
+            request: ClaimedRequest.decode(columns: columns),
+            earlierSend: sentAttempt.map { .sent(attempt: $0) } ?? .notSent)
     }
 
     /// A column value as text: what the JSON-valued and text columns hold.

@@ -47,6 +47,10 @@ public struct RetrySettings: Sendable, Equatable {
     public static let databaseDefault = RetrySettings(
         baseDelay: .milliseconds(500), multiplier: 2, maximumDelay: .seconds(30), jitter: 0.2)
 
+    /// The defaults for probing an unavailable relay: 1 second doubling to 30 seconds, forever.
+    public static let relayProbeDefault = RetrySettings(
+        baseDelay: .seconds(1), multiplier: 2, maximumDelay: .seconds(30), jitter: 0.2)
+
     /// Reads the fields present in `reader` over `base`.
     ///
     /// - Throws: ``MailerError`` naming the first bad or unknown field.

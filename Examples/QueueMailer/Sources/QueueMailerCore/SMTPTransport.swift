@@ -1,3 +1,5 @@
+import Synchronization
+import TetherLocking
 import TetherPool
 import TetherSMTP
 
@@ -6,10 +8,31 @@ import TetherSMTP
 public final class SMTPTransport: MailTransport {
     /// The pool of sessions to the relay; SIGHUP swaps it to new relay settings.
     public let pool: ConnectionPool<SMTPSessionFactory>
+    /// The relay settings probes connect with: the pool's current target.
+    private let target: Locked<SMTPConfiguration>
 
-    /// A transport sending through `pool`.
-    public init(pool: ConnectionPool<SMTPSessionFactory>) {
+    /// A transport sending through `pool`, whose target is `target`.
+    public init(pool: ConnectionPool<SMTPSessionFactory>, target: SMTPConfiguration) {
         self.pool = pool
+        self.target = Locked(target)
+    }
+
+    /// Swaps the pool to `target` (SIGHUP) and probes with it from now on.
+    public func swap(to target: SMTPConfiguration) async -> SwapReport {
+        self.target.withLock { $0 = target }
+        return await pool.swap(to: target)
+    }
+
+    public func probe() async -> String? {
+        let target = self.target.withLock { $0 }
+        do {
+            let connection = try await pool.factory.makeConnection(
+                to: target, timeout: pool.configuration.connectTimeout)
+            await pool.factory.close(connection)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     public func deliver(_ request: SendRequest, messageID: String) async -> DeliveryReport {
@@ -19,7 +42,9 @@ public final class SMTPTransport: MailTransport {
         } catch {
             return DeliveryReport(verdict: .badMessage, detail: "\(error)")
         }
-        if Task.isCancelled { return DeliveryReport(verdict: .notStarted, detail: "cancelled before sending") }
+        if Task.isCancelled {
+            return DeliveryReport(verdict: .notStarted, detail: "cancelled by shutdown before sending")
+        }
         let start = ContinuousClock.now
         do {
             let report = try await pool.withConnection { connection in try await connection.send(message) }
@@ -36,21 +61,29 @@ public final class SMTPTransport: MailTransport {
             recipients: (report.accepted + report.rejected).map(recipientResult), latency: latency)
     }
 
-    /// Sorts a failed send: see ``OutcomeClassifier`` for what each verdict leads to.
-    // Not yet: a relay that cannot be reached (or refuses our login) is charged to each message as a
-    // transient failure, so an outage of a few backoff periods fails the queue; it should pause claiming instead.
+    /// Sorts a failed send: see ``OutcomeClassifier`` for what each verdict leads to. A pool that
+    /// could make no connection, or waited past its acquire timeout, says nothing about the
+    /// message: the relay is unavailable.
     static func classify(_ error: any Error, latency: Duration) -> DeliveryReport {
         if let error = error as? ConnectionPoolError {
             if let underlying = error.underlying, !(underlying is ConnectionPoolError) {
                 return classify(underlying, latency: latency)
             }
-            if error.code == .shutdown { return DeliveryReport(verdict: .notStarted, detail: "\(error)") }
+            if error.code == .shutdown {
+                return DeliveryReport(
+                    verdict: .notStarted, detail: "the relay pool shut down before the message was sent")
+            }
             if error.code == .outcomeUnknown { return DeliveryReport(verdict: .ambiguous, detail: "\(error)") }
+            if error.code == .connectFailed || error.code == .acquireTimeout {
+                return DeliveryReport(verdict: .relayUnavailable, detail: "\(error)")
+            }
             return DeliveryReport(verdict: .transient(hint: nil), detail: "\(error)")
         }
         guard let error = error as? SMTPError else {
-            let verdict: DeliveryReport.Verdict = error is CancellationError ? .notStarted : .transient(hint: nil)
-            return DeliveryReport(verdict: verdict, detail: "\(error)")
+            if error is CancellationError {
+                return DeliveryReport(verdict: .notStarted, detail: "cancelled by shutdown before the message was sent")
+            }
+            return DeliveryReport(verdict: .transient(hint: nil), detail: "\(error)")
         }
         let recipients = error.recipients.map(recipientResult)
         let verdict = verdict(of: error)
@@ -60,7 +93,27 @@ public final class SMTPTransport: MailTransport {
             latency: verdict == .ambiguous || error.reply != nil ? latency : nil)
     }
 
+    /// Phases before this message's MAIL FROM: a failure there is the relay's, not the message's.
+    private static let sessionPhases: Set<SMTPPhase> = [
+        .connect, .greeting, .hello, .tls, .authentication, .reset, .noop,
+    ]
+
+    /// Causes that are the relay's or its settings', whatever the phase.
+    private static let sessionCodes: Set<SMTPError.Code> = [
+        .connectionFailed, .tlsRequired, .tlsFailed, .bytesBeforeTLS, .authenticationRequiresTLS,
+        .authenticationUnavailable, .authenticationFailed,
+    ]
+
+    /// A failure while making the session, or a session that died without a reply before this
+    /// message's first reply, is the relay's; a reply to MAIL FROM or later (a 421 with "try
+    /// again in 60 seconds" included) is about this message and keeps its hint.
     private static func verdict(of error: SMTPError) -> DeliveryReport.Verdict {
+        if error.code != .invalidInput, error.code != .controlCharacter,
+            sessionPhases.contains(error.phase) || sessionCodes.contains(error.code)
+                || (error.connectionFoundDead && error.reply == nil)
+        {
+            return .relayUnavailable
+        }
         switch error.kind {
         case .ambiguous: return .ambiguous
         case .permanent: return .permanent

@@ -1,25 +1,29 @@
 import Foundation
 
 extension SendRequest {
-    /// An address given as `"a@b"` or `{"name": ..., "address": ...}` at `field`.
+    /// An address given as `"a@b"` or `{"name": ..., "address": ...}` at `field`; an error in
+    /// the object form names the member at fault (`to[0].address`, `from.name`).
     static func address(_ value: JSONValue, _ reader: FieldReader, _ field: String) throws -> MailAddress {
-        let name: String?
-        let address: String
         switch value {
         case .string(let text):
-            name = nil
-            address = text
+            switch MailAddress.validated(name: nil, address: text) {
+            case .success(let mailbox): return mailbox
+            case .failure(let problem): throw reader.error(field, problem.reason)
+            }
         case .object:
             let inner = try FieldReader(value, path: reader.fieldPath(field), kind: .request)
             try inner.rejectUnknownKeys(["name", "address"])
-            name = try inner.string("name")
-            address = try inner.requiredString("address")
+            let name = try inner.string("name")
+            let address = try inner.requiredString("address")
+            if case .failure(let problem) = MailAddress.validated(name: nil, address: address) {
+                throw inner.error("address", problem.reason)
+            }
+            switch MailAddress.validated(name: name, address: address) {
+            case .success(let mailbox): return mailbox
+            case .failure(let problem): throw inner.error("name", problem.reason)
+            }
         default:
             throw reader.error(field, "expected an address string or {\"name\", \"address\"}, found \(value.typeName)")
-        }
-        switch MailAddress.validated(name: name, address: address) {
-        case .success(let mailbox): return mailbox
-        case .failure(let problem): throw reader.error(field, problem.reason)
         }
     }
 
@@ -59,7 +63,8 @@ extension SendRequest {
             let attachment = try readAttachment(part)
             total += attachment.content.count
             guard total <= maximumAttachmentBytes else {
-                throw part.error("content_base64", "attachments total more than \(maximumAttachmentBytes >> 20) MiB")
+                let field = part.value("content_text") != nil ? "content_text" : "content_base64"
+                throw part.error(field, "attachments total more than \(maximumAttachmentBytes >> 20) MiB")
             }
             return attachment
         }

@@ -16,6 +16,8 @@ public protocol MailQueue: Sendable {
     func reapExpired() async throws -> Int
     /// Requests in the queue that are ready (now or later) or running.
     func unfinishedCount() async throws -> Int
+    /// Ready requests whose run time is still to come, and how long until the first is due.
+    func scheduledLater() async throws -> (count: Int, nextIn: Duration?)
 }
 
 /// What the relay did with one message.
@@ -35,6 +37,11 @@ public struct DeliveryReport: Sendable, Equatable {
         case notStarted
         /// The request could not be turned into a message.
         case badMessage
+        /// The relay could not be reached or refused the session (connect refused or timed
+        /// out, 421 greeting, TLS handshake, login refused, a session dead before this
+        /// message's MAIL FROM): nothing is known about the message, so the attempt is not
+        /// counted against its limit and the relay gate closes.
+        case relayUnavailable
     }
 
     /// The verdict.
@@ -68,4 +75,8 @@ public struct DeliveryReport: Sendable, Equatable {
 public protocol MailTransport: Sendable {
     /// Sends `request` under `messageID`.
     func deliver(_ request: SendRequest, messageID: String) async -> DeliveryReport
+
+    /// Opens one session to the relay and closes it: `nil` when the relay answered and
+    /// accepted the login, else why not. The relay gate's probe.
+    func probe() async -> String?
 }

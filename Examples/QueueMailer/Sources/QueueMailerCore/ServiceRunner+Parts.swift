@@ -5,13 +5,13 @@ import TetherPool
 import TetherSMTP
 
 extension ServiceRunner {
-    /// The two pools, shut down together.
+    /// The two pools, shut down together; the relay pool inside the transport that probes it.
     struct Pools: Sendable {
         let database: ConnectionPool<ODBCConnectionFactory>
-        let relay: ConnectionPool<SMTPSessionFactory>
+        let relay: SMTPTransport
 
         func shutdown() async {
-            await relay.shutdown()
+            await relay.pool.shutdown()
             await database.shutdown()
         }
     }
@@ -115,9 +115,10 @@ final class Tickers: Sendable {
     private func drawProgress() async {
         let unfinished = (try? await store.unfinishedCount()) ?? 0
         let counts = service.counts
-        let line = ProgressLine(
+        var line = ProgressLine(
             done: counts.finished, total: counts.finished + unfinished, failed: counts.failed, unknown: counts.unknown,
             elapsed: .now - started)
+        line.note = service.waitingNote
         FileHandle.standardError.write(Data(line.terminalText.utf8))
     }
 
@@ -130,8 +131,8 @@ final class Tickers: Sendable {
         runner.metrics.setGauge("database_up", service.health.up ? 1 : 0, help: DatabaseHealth.gaugeHelp)
         let metrics = runner.metrics
         if let depth { metrics.setGauge("queue_depth", Double(depth), help: "Requests ready or running in the queue.") }
-        metrics.setGauge("active_operations", Double(pools.relay.activeOperations), help: "Sends in progress.")
-        for (name, gauges) in [("database", pools.database.gauges), ("relay", pools.relay.gauges)] {
+        metrics.setGauge("active_operations", Double(pools.relay.pool.activeOperations), help: "Sends in progress.")
+        for (name, gauges) in [("database", pools.database.gauges), ("relay", pools.relay.pool.gauges)] {
             metrics.setGauge("\(name)_pool_idle", Double(gauges.idle), help: "Idle connections in the \(name) pool.")
             metrics.setGauge(
                 "\(name)_pool_leased", Double(gauges.leased), help: "Leased connections in the \(name) pool.")

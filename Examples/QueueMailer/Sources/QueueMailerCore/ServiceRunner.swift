@@ -30,7 +30,9 @@ final class ServiceRunner: Sendable {
         let store = QueueStore(
             database: PooledDatabase(pool: databasePool), schema: MailerApp.schema(configuration), owner: owner,
             queueName: configuration.queue.name, lease: configuration.queue.lease)
-        let pools = Pools(database: databasePool, relay: relayPool)
+        let pools = Pools(
+            database: databasePool,
+            relay: SMTPTransport(pool: relayPool, target: configuration.relay.smtpConfiguration()))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await databasePool.run() }
             group.addTask { await relayPool.run() }
@@ -43,7 +45,15 @@ final class ServiceRunner: Sendable {
                     [
                         "claimed": counts.claimed, "sent": counts.sent, "retried": counts.retried,
                         "failed": counts.failed, "unknown": counts.unknown, "released": counts.released,
+                        "deferred": counts.deferred,
                     ])
+                guard !counts.relayOutageLimitReached else {
+                    let limit = DurationText.format(configuration.relay.outageLimit)
+                    MailerApp.printError(
+                        "the relay \(configuration.relay.host):\(configuration.relay.port) stayed unavailable "
+                            + "for relay.outage_limit (\(limit)); the unsent requests are still ready")
+                    return 69
+                }
                 return 0
             } catch {
                 await pools.shutdown()
@@ -57,9 +67,10 @@ final class ServiceRunner: Sendable {
     {
         let onTerminal = isatty(STDERR_FILENO) == 1 && untilEmpty
         let service = try makeService(
-            store: store, relayPool: pools.relay, databasePool: pools.database, quiet: onTerminal)
+            store: store, transport: pools.relay, databasePool: pools.database, quiet: onTerminal)
         let signals = SignalHandlers(
-            logger: logger, onStop: { service.beginShutdown() }, onReload: { await self.reload(pools) })
+            logger: logger, onStop: { service.beginShutdown() },
+            onReload: { await self.reload(pools, gate: service.relayGate) })
         defer { signals.cancel() }
         logger.info(
             "started",
@@ -80,11 +91,15 @@ final class ServiceRunner: Sendable {
     }
 
     private func makeService(
-        store: QueueStore, relayPool: ConnectionPool<SMTPSessionFactory>,
+        store: QueueStore, transport: SMTPTransport,
         databasePool: ConnectionPool<ODBCConnectionFactory>, quiet: Bool
     ) throws -> MailerService<ContinuousClock> {
         let sendPolicy = try configuration.retry.policy(section: "retry")
         let databasePolicy = try configuration.databaseRetry.policy(section: "database_retry")
+        let probePolicy = try configuration.relayProbe.policy(section: "relay_probe")
+        var relay = RelayGateSettings()
+        relay.outageLimit = configuration.relay.outageLimit
+        relay.probeBackoff = { RetrySettings.delay(after: $0, policy: probePolicy) }
         let classifier = OutcomeClassifier(maximumHint: configuration.retry.maximumHint) { attempt in
             RetrySettings.delay(after: attempt, policy: sendPolicy)
         }
@@ -96,18 +111,19 @@ final class ServiceRunner: Sendable {
                 sink: { line in FileHandle.standardError.write(Data("\r\u{1B}[K\(line)\n".utf8)) })
             : logger
         return MailerService(
-            queue: store, transport: SMTPTransport(pool: relayPool), settings: configuration.queue,
+            queue: store, transport: transport, settings: configuration.queue,
             classifier: classifier, databaseBackoff: { RetrySettings.delay(after: $0, policy: databasePolicy) },
             logger: serviceLogger, metrics: metrics, clock: ContinuousClock(),
             databaseRecovered: { [logger] in
                 // The database came back, maybe after a failover: replace every connection.
                 let report = await databasePool.reconnect()
                 logger.info("reconnected", Self.fields("database", report))
-            })
+            }, relay: relay)
     }
 
-    /// SIGHUP: re-reads the configuration and swaps both pools to it without dropping work.
-    private func reload(_ pools: Pools) async {
+    /// SIGHUP: re-reads the configuration and swaps both pools to it without dropping work; a
+    /// closed relay gate probes the new relay settings at once.
+    private func reload(_ pools: Pools, gate: RelayGate<ContinuousClock>) async {
         let updated: MailerConfiguration
         let connectString: ODBCConnectString
         do {
@@ -121,7 +137,8 @@ final class ServiceRunner: Sendable {
         logger.info("swapped", Self.fields("database", database))
         let relay = await pools.relay.swap(to: updated.relay.smtpConfiguration())
         logger.info("swapped", Self.fields("relay", relay))
-        // Not yet: queue, retry, metrics and log settings are read only at start; changing them needs a restart.
+        gate.relaySwapped()
+        // Not yet: queue, retry, relay_probe, outage_limit, metrics and log settings change only on restart.
         if updated.queue != configuration.queue {
             logger.warning("restart_needed", ["reason": "queue settings change only on restart"])
         }

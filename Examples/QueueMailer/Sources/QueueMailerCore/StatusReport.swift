@@ -29,6 +29,24 @@ public enum StatusReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// One line on the running instance, from its metrics file: whether its database and relay
+    /// answer, and how old the file is; or how to get that line when there is no file.
+    public static func instanceLine(metricsText: String?, age: Double?) -> String {
+        guard let metricsText else {
+            return "instance: unknown (set metrics.textfile to see the running instance's database and relay state)"
+        }
+        let state = { (name: String) -> String in
+            let line = metricsText.split(separator: "\n").last { $0.hasPrefix("queue_mailer_\(name){") }
+            switch line?.split(separator: " ").last {
+            case "1": return "up"
+            case "0": return name == "relay_up" ? "unavailable (claiming paused)" : "unreachable (retrying)"
+            default: return "unknown"
+            }
+        }
+        let written = age.map { " \(Int($0.rounded()))s ago" } ?? ""
+        return "instance (metrics written\(written)): database \(state("database_up")), relay \(state("relay_up"))"
+    }
+
     /// The same figures as Prometheus gauges.
     public static func metrics(_ status: QueueStatus, queue: String) -> String {
         var lines = [
