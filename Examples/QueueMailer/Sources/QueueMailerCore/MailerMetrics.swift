@@ -19,6 +19,7 @@ public final class MailerMetrics: Sendable {
         case deferred
         case reaped
         case databaseErrors = "database_errors"
+        case unwritable
 
         var help: String {
             switch self {
@@ -31,6 +32,8 @@ public final class MailerMetrics: Sendable {
             case .deferred: "Attempts handed back unsent because the relay was unavailable; not counted as attempts."
             case .reaped: "Expired leases of other attempts requeued by this instance's reaper."
             case .databaseErrors: "Database operations that failed and were retried."
+            case .unwritable:
+                "Results the database refused to store (their request was deleted meanwhile); logged as errors."
             }
         }
     }

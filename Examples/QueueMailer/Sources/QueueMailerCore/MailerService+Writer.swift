@@ -1,4 +1,5 @@
 import TetherChannels
+import TetherODBC
 
 extension MailerService {
     /// Writes results in batches until the result channel is closed and drained. While the
@@ -13,7 +14,7 @@ extension MailerService {
                 continue
             }
             if batch.isEmpty { return }
-            let applied = await withDatabase("write") { try await self.queue.write(batch) } ?? 0
+            let applied = await withDatabase("write") { try await self.writeSettingAsideRefused(batch) } ?? 0
             letGo(batch)
             if applied < batch.count {
                 logger.warning("results_fenced", ["written": batch.count, "state_changes": applied])
@@ -24,6 +25,39 @@ extension MailerService {
                 return signal
             }.fire()
         }
+    }
+
+    /// Writes `batch`. When the database refuses the batch's data rather than failing to be
+    /// reached (a result for a request deleted meanwhile breaks the foreign key), the results
+    /// are written one at a time and those it still refuses are set aside: logged as errors
+    /// with their ids and counted, so that one result cannot hold up every later one forever.
+    /// Writes are upserts, so a result written here and again after a retry is stored once.
+    private func writeSettingAsideRefused(_ batch: [AttemptResult]) async throws -> Int {
+        do {
+            return try await queue.write(batch)
+        } catch  where Self.isRefusedData(error) {
+            var applied = 0
+            for result in batch {
+                do {
+                    applied += try await queue.write([result])
+                } catch  where Self.isRefusedData(error) {
+                    metrics.increment(.unwritable, by: 1)
+                    logger.error(
+                        "result_unwritable",
+                        [
+                            "id": result.requestID, "attempt": result.attempt, "outcome": result.outcome.rawValue,
+                            "error": "\(error)",
+                        ])
+                }
+            }
+            return applied
+        }
+    }
+
+    /// Whether the database refused the data itself (SQLSTATE class 22 or 23), which no retry changes.
+    static func isRefusedData(_ error: any Error) -> Bool {
+        guard let state = (error as? ODBCError)?.sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23")
     }
 
     /// Sleeps `pollInterval` between empty claims, ending early at shutdown, or when `written`
