@@ -90,6 +90,23 @@ enum QueueStoreBatchScenarios {
         #expect(try await live.sentAttempt(of: again) == 1)
     }
 
+    static func twoAttemptsOfOneRequest(_ fixture: StoreFixture) async throws {
+        let dead = fixture.store(owner: "dead-instance", lease: .milliseconds(1))
+        _ = try await dead.enqueue([sampleRequest("both")], defaultMaxAttempts: 5)
+        let first = try #require(try await dead.claim(limit: 1).first)
+        try await Task.sleep(for: .milliseconds(20))
+        let live = fixture.store(owner: "live-instance")
+        #expect(try await live.reapExpired() == 1)
+        let second = try #require(try await live.claim(limit: 1).first)
+        let stale = AttemptResult(requestID: first.id, attempt: 1, maxAttempts: 5, outcome: .failed, detail: "late")
+        let current = AttemptResult(requestID: second.id, attempt: 2, maxAttempts: 5, outcome: .sent, detail: "250 OK")
+        #expect(try await live.write([stale, current]) == 1, "only the current attempt moves the request")
+        let rows = try await fixture.rows(
+            "SELECT attempt, outcome, source FROM \(fixture.schema.resultTable) ORDER BY attempt")
+        #expect(rows == [["1", "failed", "worker"], ["2", "sent", "worker"]], "the late row replaces the reaper's")
+        #expect(try await fixture.rows("SELECT state FROM \(fixture.schema.requestTable)") == [["done"]])
+    }
+
     static func sameAttemptTwiceIsWrittenInOrder(_ fixture: StoreFixture) async throws {
         let store = fixture.store()
         _ = try await store.enqueue([sampleRequest("twice")], defaultMaxAttempts: 5)
@@ -121,6 +138,9 @@ struct SQLiteQueueStoreBatchTests {
     @Test("one attempt twice in a batch: the first result wins") func twice() async throws {
         try await withFixture(.sqlite, QueueStoreBatchScenarios.sameAttemptTwiceIsWrittenInOrder)
     }
+    @Test("a reaped attempt and the next one in one batch") func twoAttempts() async throws {
+        try await withFixture(.sqlite, QueueStoreBatchScenarios.twoAttemptsOfOneRequest)
+    }
 }
 
 @Suite(
@@ -138,6 +158,9 @@ struct PostgresQueueStoreBatchTests {
     }
     @Test("one attempt twice in a batch: the first result wins") func twice() async throws {
         try await withFixture(.postgresql, QueueStoreBatchScenarios.sameAttemptTwiceIsWrittenInOrder)
+    }
+    @Test("a reaped attempt and the next one in one batch") func twoAttempts() async throws {
+        try await withFixture(.postgresql, QueueStoreBatchScenarios.twoAttemptsOfOneRequest)
     }
     @Test(
         "array literals carry any text through PostgreSQL",

@@ -7,6 +7,7 @@ it was started, never by name.
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -42,7 +43,7 @@ def stop_process(process, grace=10):
 class Mailer:
     """One queue-mailer instance: its configuration and password file, and its current process."""
 
-    def __init__(self, name, binary, directory, settings):
+    def __init__(self, name, binary, directory, settings, relay_password):
         self.name, self.binary, self.directory = name, binary, directory
         self.config = os.path.join(directory, f"{name}.json")
         self.password_file = os.path.join(directory, f"{name}.password")
@@ -54,6 +55,9 @@ class Mailer:
         settings = json.loads(json.dumps(settings))
         settings["instance_name"] = f"chaos-{name}"
         settings["database"]["password_file"] = self.password_file
+        relay_password_file = os.path.join(directory, f"{name}.relay-password")
+        settings["relay"]["password_file"] = relay_password_file
+        write_atomically(relay_password_file, relay_password + "\n")
         write_atomically(self.config, json.dumps(settings, indent=2))
 
     def set_password(self, password):
@@ -119,12 +123,21 @@ class Mailer:
 
 
 class Relay:
-    """scripts/smtp_server.py on a fixed loopback port, storing mail under `store`."""
+    """scripts/smtp_server.py on a fixed loopback port, storing mail under `store`, with STARTTLS
+    (the certificate scripts/test-servers.sh made) and AUTH required."""
 
-    def __init__(self, port, store, directory):
+    USER = "chaos"
+
+    def __init__(self, port, store, directory, certificates):
         self.port, self.store, self.directory = port, store, directory
+        self.certificates = certificates
+        self.password = secrets.token_hex(12)
         self.process = None
         self.starts = 0
+
+    @property
+    def ca_file(self):
+        return os.path.join(self.certificates, "ca.pem")
 
     def start(self):
         self.starts += 1
@@ -134,7 +147,9 @@ class Relay:
         log = open(os.path.join(self.directory, "logs", f"relay-{self.starts}.log"), "w")
         self.process = subprocess.Popen(
             ["/usr/bin/python3", SMTP_SERVER, "--port", str(self.port), "--store", self.store,
-             "--ready-file", ready, "--reject", "rejected"],
+             "--ready-file", ready, "--reject", "rejected", "--auth", f"{self.USER}:{self.password}",
+             "--cert", os.path.join(self.certificates, "server.pem"),
+             "--key", os.path.join(self.certificates, "server.key")],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         record_pid(self.directory, self.process)
         log.close()

@@ -4,11 +4,11 @@
     scripts/chaos/run.sh QUEUE_MAILER
 
 Runs (through run.sh) under scripts/with-test-servers.sh, which starts and always stops the
-throwaway PostgreSQL on loopback. This script starts the SMTP relay, a fault proxy in front
-of it and one in front of PostgreSQL, and the two mailers; enqueues requests all along,
-applies the faults of the schedule, then heals everything, lets the mailers drain the
-queue, checks the invariants (invariants.py) and exits 1 if any is broken.
-Docs/reliability.md explains each one.
+throwaway PostgreSQL on loopback (and makes the relay's certificate). This script starts the
+SMTP relay (STARTTLS and AUTH required), a fault proxy in front of it and one in front of
+PostgreSQL, and the two mailers; enqueues requests all along, applies the faults of the
+schedule, then heals everything, lets the mailers drain the queue, checks the invariants
+(invariants.py) and exits 1 if any is broken. Docs/reliability.md explains each one.
 
 Environment: CHAOS_SECONDS (default 300) of faults, CHAOS_SEED (default random; printed),
 CHAOS_DRAIN_SECONDS (default 120), CHAOS_DIR (default .build/chaos: configurations, logs
@@ -45,13 +45,14 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def mailer_settings(database, database_port, proxy_port):
+def mailer_settings(database, database_port, proxy_port, relay):
     """Short timeouts and leases, so faults resolve within seconds rather than minutes."""
     return {
         "database": {"connect_string": database.connect_string(database_port), "schema": SCHEMA,
                      "pool_size": DATABASE_POOL, "login_timeout": "3s", "swap_drain_timeout": "5s",
                      "reconnect_drain_timeout": "5s"},
-        "relay": {"host": "127.0.0.1", "port": proxy_port, "tls": "none", "connections": RELAY_CONNECTIONS,
+        "relay": {"host": "127.0.0.1", "port": proxy_port, "tls": "required", "ca_file": relay.ca_file,
+                  "username": relay.USER, "connections": RELAY_CONNECTIONS,
                   "connect_timeout": "2s", "command_timeout": "3s", "end_of_data_timeout": "5s",
                   "max_messages_per_connection": 20, "swap_drain_timeout": "5s"},
         "queue": {"concurrency": CONCURRENCY, "batch_size": 4, "lease": "9s", "poll_interval": "200ms",
@@ -140,12 +141,13 @@ def setup(directory, database, binary, seed):
     os.makedirs(os.path.join(directory, "mail"))
     database.create_role()
     relay_port, proxy_port, database_proxy_port = free_port(), free_port(), free_port()
-    settings = mailer_settings(database, database_proxy_port, proxy_port)
-    mailers = {name: Mailer(name, binary, directory, settings) for name in ("a", "b")}
-    producer = Mailer("producer", binary, directory, settings)
+    certificates = os.path.join(os.environ["TETHER_TEST_SERVERS"], "certs")
+    relay = Relay(relay_port, os.path.join(directory, "mail"), directory, certificates)
+    settings = mailer_settings(database, database_proxy_port, proxy_port, relay)
+    mailers = {name: Mailer(name, binary, directory, settings, relay.password) for name in ("a", "b")}
+    producer = Mailer("producer", binary, directory, settings, relay.password)
     for mailer in list(mailers.values()) + [producer]:
         mailer.set_password(database.password)
-    relay = Relay(relay_port, os.path.join(directory, "mail"), directory)
     proxies = (FaultProxy(proxy_port, relay_port, seed), FaultProxy(database_proxy_port, int(database.port), seed + 1))
     cluster = Cluster(database, mailers, producer, relay, proxies, say)
     cluster.start_proxies()

@@ -121,6 +121,7 @@ class Cluster:
         self.say(f"terminated {self.database.terminate_backends()} mailer sessions")
 
     def _rotate_password(self):
+        # Not yet: only the database password rotates; the relay's AUTH password never changes.
         password = self.database.rotate_password()
         for mailer in list(self.mailers.values()) + [self.producer]:
             mailer.set_password(password)

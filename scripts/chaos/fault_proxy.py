@@ -1,5 +1,5 @@
-"""The fault proxy: a loopback TCP relay between the mailers and the SMTP server that
-misbehaves on cue.
+"""The fault proxy: a loopback TCP relay between the mailers and a server (the SMTP relay, or
+PostgreSQL) that misbehaves on cue.
 
 Modes, switched by the schedule while connections stay open (each chunk is treated by the
 mode current when it arrives):
@@ -11,7 +11,7 @@ mode current when it arrives):
   cut in the middle of a chunk (both sides reset), wherever the SMTP dialogue happens to be;
 - blackhole: new connections are accepted and never answered; open ones go silent. When the
   mode ends, the silenced connections are reset, as a peer gives up on a dead path;
-- cut-replies: one reply in three from the server is not forwarded and the connection is reset
+- cut-replies: one chunk in three the server sends is not forwarded and the connection is reset
   instead, so the client cannot tell whether its last request took effect. In front of
   PostgreSQL this is a commit whose acknowledgement is lost.
 
@@ -100,7 +100,7 @@ class FaultProxy:
                 upstream_reader, upstream_writer = await asyncio.wait_for(
                     asyncio.open_connection("127.0.0.1", self.upstream_port), timeout=5)
             except (OSError, asyncio.TimeoutError):
-                # The relay is down: the mailer sees its connection closed before any greeting.
+                # The server is down: the client sees its connection closed before any greeting.
                 self.stats["upstream_refused"] += 1
                 return
             link.writers.append(upstream_writer)
@@ -121,7 +121,7 @@ class FaultProxy:
         except (ConnectionError, OSError):
             pass
         finally:
-            # SMTP never half-closes: when one direction ends, the connection is over.
+            # Neither SMTP nor PostgreSQL half-closes: when one direction ends, the connection is over.
             link.reset()
 
     async def _forward(self, data, writer, link):

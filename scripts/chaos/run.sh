@@ -13,7 +13,7 @@ export CHAOS_DIR
 sweep() {
     [[ -f "$CHAOS_DIR/pids" ]] || return 0
     while read -r pid; do
-        if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$CHAOS_DIR"; then
+        if { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "$CHAOS_DIR"; then
             kill -9 "$pid" 2>/dev/null || true
         fi
     done < "$CHAOS_DIR/pids"

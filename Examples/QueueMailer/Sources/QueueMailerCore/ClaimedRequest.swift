@@ -44,7 +44,7 @@ public struct ClaimedRequest: Sendable {
     /// it exactly as `enqueue` does, so a row written by another producer gets the same scrutiny.
     public static func decode(columns: [String: String?]) -> Result<SendRequest, MailerError> {
         Result {
-            var object: [String: JSONValue] = [:]
+            var object = [String: JSONValue](minimumCapacity: 16)
             let text = { (column: String) -> String? in columns[column] ?? nil }
             object["idempotency_key"] = text("idempotency_key").map(JSONValue.string)
             object["queue"] = text("queue").map(JSONValue.string)

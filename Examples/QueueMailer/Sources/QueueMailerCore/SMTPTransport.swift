@@ -106,8 +106,11 @@ public final class SMTPTransport: MailTransport {
 
     /// A failure while making the session, or a session that died without a reply before this
     /// message's first reply, is the relay's; a reply to MAIL FROM or later (a 421 with "try
-    /// again in 60 seconds" included) is about this message and keeps its hint.
+    /// again in 60 seconds" included) is about this message and keeps its hint. Once the end of
+    /// data went out the outcome is unknown whatever broke (a TLS failure included): the relay
+    /// may have the message, so it is never handed back to be sent again.
     private static func verdict(of error: SMTPError) -> DeliveryReport.Verdict {
+        if error.kind == .ambiguous { return .ambiguous }
         if error.code != .invalidInput, error.code != .controlCharacter,
             sessionPhases.contains(error.phase) || sessionCodes.contains(error.code)
                 || (error.connectionFoundDead && error.reply == nil)

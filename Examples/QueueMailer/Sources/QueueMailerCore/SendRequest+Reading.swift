@@ -65,9 +65,10 @@ extension SendRequest {
         }
         if var id = try reader.string("message_id") {
             if id.hasPrefix("<") && id.hasSuffix(">") { id = String(id.dropFirst().dropLast()) }
-            guard id.count <= 250, id.contains("@"),
-                id.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }),
-                !id.contains(where: { "<>".contains($0) })
+            // Printable ASCII first: then a byte is a character, and bytes are cheap to search.
+            guard id.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }),
+                id.utf8.count <= 250, id.utf8.contains(UInt8(ascii: "@")),
+                !id.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") })
             else {
                 throw reader.error(
                     "message_id", "expected \"unique@domain\" in printable ASCII, at most 250 characters")
