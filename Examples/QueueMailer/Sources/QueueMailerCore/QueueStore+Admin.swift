@@ -48,6 +48,7 @@ extension QueueStore {
         let version: Int
         do {
             version = try await database.withSession { session in
+                // Not yet: creates the empty version table on a fresh PostgreSQL database even for `status`.
                 try session.execute(schema.versionTableDDL)
                 return try Self.version(session, schema)
             }
