@@ -62,7 +62,8 @@ enum MailerCaseScenarios {
         let requests = fixture.schema.requestTable
         let failed = try await fixture.rows(
             """
-            SELECT r.smtp_code, r.enhanced_code, r.reply_text FROM \(results) r JOIN \(requests) q ON q.id = r.request_id
+            SELECT r.smtp_code, r.enhanced_code, r.reply_text
+            FROM \(results) r JOIN \(requests) q ON q.id = r.request_id
             WHERE q.idempotency_key = 'm3-gone'
             """)
         #expect(failed.count == 1)
@@ -71,7 +72,8 @@ enum MailerCaseScenarios {
         #expect(failed.first?[2]?.contains("no such user") == true)
         let gap = try await fixture.rows(
             """
-            SELECT \(fixture.dialect.secondsSince("MIN(r.finished_at)")) - \(fixture.dialect.secondsSince("MAX(r.finished_at)"))
+            SELECT \(fixture.dialect.secondsSince("MIN(r.finished_at)"))
+                - \(fixture.dialect.secondsSince("MAX(r.finished_at)"))
             FROM \(results) r JOIN \(requests) q ON q.id = r.request_id WHERE q.idempotency_key = 'm3-grey'
             """)
         let seconds = Double(gap.first?.first.flatMap { $0 } ?? "0") ?? 0
@@ -86,7 +88,8 @@ enum MailerCaseScenarios {
         let relay = try ScriptedRelay()
         try await fixture.execute(
             """
-            INSERT INTO \(fixture.schema.requestTable) (idempotency_key, message_id, mail_from, rcpt_to, subject, body_text)
+            INSERT INTO \(fixture.schema.requestTable)
+                (idempotency_key, message_id, mail_from, rcpt_to, subject, body_text)
             VALUES ('m5-bad', 'bad@example.com', 'shop@example.com', '["ana@example.org"]', 'line one
             Bcc: smuggled@example.net', 'hi')
             """)

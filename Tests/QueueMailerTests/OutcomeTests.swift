@@ -43,11 +43,11 @@ struct OutcomeClassifierTests {
         #expect(result.lastError == "550 5.1.1 no such user")
     }
 
-    @Test("a retry with no attempts left fails and says so")
+    @Test("a transient failure with no attempts left is recorded as failed and says so")
     func exhausted() {
         let report = DeliveryReport(verdict: .transient(hint: nil), code: 451, detail: "busy")
         let result = classifier.result(for: claimed(attempt: 3, maxAttempts: 3), report: report)
-        #expect(result.outcome == .retry)
+        #expect(result.outcome == .failed)
         #expect(result.nextState == "failed")
         #expect(result.lastError?.contains("no attempts left") == true)
     }

@@ -7,8 +7,9 @@ import TetherTestKit
 @testable import QueueMailerCore
 
 /// An SMTP relay scripted on TetherTestKit's `ScriptedSMTPServer` (loopback TCP): every
-/// connection the mailer's real SMTP sessions open is answered by this script, misbehaving as the test asks (closing after N messages, 4xx with
-/// hints, 5xx, silence after the end of data). It records every message it accepted.
+/// connection the mailer's real SMTP sessions open is answered by this script, misbehaving as
+/// the test asks (closing after N messages, 4xx with hints, 5xx, silence after the end of data).
+/// It records every message it accepted.
 final class ScriptedRelay: Sendable {
     /// How the relay behaves; every closure sees the recipient or the count so far.
     struct Behaviour: Sendable {

@@ -46,51 +46,63 @@ struct SendRequestTests {
             (#"{"idempotency_key": "k", "from": "a@example.com", "text": "x"}"#, "to"),
             (#"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org"}"#, "text"),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "subject": "a\r\nBcc: c@d.e"}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""subject": "a\r\nBcc: c@d.e"}"#,
                 "subject"
             ),
             (
-                #"{"idempotency_key": "k", "from": {"name": "A\nB", "address": "a@example.com"}, "to": "b@example.org", "text": "x"}"#,
+                #"{"idempotency_key": "k", "from": {"name": "A\nB", "address": "a@example.com"}, "#
+                    + #""to": "b@example.org", "text": "x"}"#,
                 "from.name"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": ["b@example.org", "c@-bad.org"], "text": "x"}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": ["b@example.org", "c@-bad.org"], "#
+                    + #""text": "x"}"#,
                 "to[1]"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "headers": {"Subject": "y"}}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""headers": {"Subject": "y"}}"#,
                 "headers.Subject"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "headers": {"X-A": "1\n2"}}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""headers": {"X-A": "1\n2"}}"#,
                 "headers.X-A"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "attachments": [{"filename": "a", "content_base64": "!!"}]}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""attachments": [{"filename": "a", "content_base64": "!!"}]}"#,
                 "attachments[0].content_base64"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "attachments": [{"filename": "a", "content_type": "pdf", "content_text": "x"}]}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""attachments": [{"filename": "a", "content_type": "pdf", "content_text": "x"}]}"#,
                 "attachments[0].content_type"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "raw": "Subject: x\r\n\r\nbody", "text": "y"}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "#
+                    + #""raw": "Subject: x\r\n\r\nbody", "text": "y"}"#,
                 "text"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "send_at": "tomorrow"}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""send_at": "tomorrow"}"#,
                 "send_at"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "max_attempts": 0}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""max_attempts": 0}"#,
                 "max_attempts"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "queue": "a b"}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""queue": "a b"}"#,
                 "queue"
             ),
             (
-                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "colour": "red"}"#,
+                #"{"idempotency_key": "k", "from": "a@example.com", "to": "b@example.org", "text": "x", "#
+                    + #""colour": "red"}"#,
                 "colour"
             ),
             (#"{"idempotency_key": "k", "from": "zoë@example.com", "to": "b@example.org", "text": "x"}"#, "from"),

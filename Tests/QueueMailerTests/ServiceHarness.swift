@@ -14,6 +14,8 @@ struct ServiceHarness {
     var owner = "harness"
     var gate = RelayGateSettings()
     var logs = LogCapture()
+    /// The instance's metrics, read by tests after the run.
+    var metrics = MailerMetrics(queue: "default")
 
     init() {
         queue.concurrency = 4
@@ -69,7 +71,7 @@ struct ServiceHarness {
             queue: store, transport: SMTPTransport(pool: relayPool, target: relay.smtpConfiguration()), settings: queue,
             classifier: classifier,
             databaseBackoff: { _ in .milliseconds(100) }, logger: logs.logger(),
-            metrics: MailerMetrics(queue: queue.name), clock: ContinuousClock(),
+            metrics: metrics, clock: ContinuousClock(),
             databaseRecovered: { [logs] in
                 let report = await databasePool.reconnect()
                 logs.logger().info("reconnected", ["generation": report.generation])

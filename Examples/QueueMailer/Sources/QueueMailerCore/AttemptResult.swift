@@ -64,6 +64,8 @@ public struct AttemptResult: Sendable, Equatable {
     public var retryAfter: Duration = .zero
     /// Whether this attempt was handed back unsent, so it does not count against the limit.
     public var released = false
+    /// Whether it was handed back because the relay was unavailable (``released`` too).
+    public var deferred = false
 
     public init(
         requestID: Int64, attempt: Int, maxAttempts: Int, outcome: AttemptOutcome, smtpCode: Int? = nil,

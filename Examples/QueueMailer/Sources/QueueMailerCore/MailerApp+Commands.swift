@@ -75,7 +75,9 @@ extension MailerApp {
             queueMetrics = StatusReport.metrics(status, queue: configuration.queue.name)
             code = 0
         } catch let error as MailerError where error.kind == .database {
-            print("database: unreachable (\(error.reason))")
+            // The error on standard error like every other; the report keeps its one-word line.
+            printError("\(error)")
+            print("database: unreachable")
             code = 69
         }
         let file = configuration.metrics.textfile

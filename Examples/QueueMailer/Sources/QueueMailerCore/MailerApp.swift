@@ -14,7 +14,9 @@ public enum MailerApp {
         do {
             invocation = try CommandLineParser.parse(arguments, environment: environment)
         } catch {
-            printError("\(error)\nsee `queue-mailer --help`")
+            // An unknown option already names its command's help; the rest get the general one.
+            let text = "\(error)"
+            printError(text.contains("--help`") ? text : "\(text)\nsee `queue-mailer --help`")
             return 64
         }
         if case .help(let topic) = invocation.command {
@@ -45,6 +47,11 @@ public enum MailerApp {
             return 69
         } catch let error as ConnectionPoolError where error.code == .connectFailed || error.code == .acquireTimeout {
             // Only the database pool lends outside the service: the relay pool's failures are outcomes.
+            let problem = DatabaseProblem.error(error)
+            guard problem.kind == .database else {
+                printError("\(problem)")
+                return 78
+            }
             printError("database error: \(ConnectStringText.redacted(configuration.database.connectString)): \(error)")
             return 69
         } catch {
@@ -57,6 +64,7 @@ public enum MailerApp {
         _ command: MailerCommand, configuration: MailerConfiguration, invocation: MailerInvocation,
         logger: MailerLogger
     ) async throws -> Int32 {
+        if command != .migrate { try DatabaseProblem.requireExistingFile(configuration.database) }
         switch command {
         case .help: return 0
         case .migrate: return try await migrate(configuration)
@@ -89,8 +97,7 @@ public enum MailerApp {
             return try await ODBCConnection.connect(
                 try configuration.database.odbcConnectString(), configuration: connection)
         } catch let error as ODBCError {
-            let shown = ConnectStringText.redacted(configuration.database.connectString)
-            throw MailerError(.database, field: "database.connect_string", "cannot connect to \(shown): \(error)")
+            throw DatabaseProblem.error(error, settings: configuration.database)
         }
     }
 

@@ -28,7 +28,7 @@ public final class MailerMetrics: Sendable {
             case .retried: "Attempts recorded as retry (transient failure, scheduled again)."
             case .failed: "Attempts recorded as failed (permanent failure or bad data)."
             case .unknown: "Attempts recorded as unknown (the relay may have the message)."
-            case .released: "Claimed requests handed back unsent at shutdown."
+            case .released: "Claimed requests handed back unsent (shutdown, or earlier results unreadable)."
             case .deferred: "Attempts handed back unsent because the relay was unavailable; not counted as attempts."
             case .reaped: "Expired leases of other attempts requeued by this instance's reaper."
             case .databaseErrors: "Database operations that failed and were retried."

@@ -36,22 +36,15 @@ extension MailerService {
             return classifier.released(claimed, reason: "could not read earlier results: \(cause)")
         }
         if let reason = relayGate.reason {
-            return deferred(classifier.deferred(claimed, reason: "held while the gate is closed (\(reason))"))
+            return classifier.deferred(claimed, reason: "held while the gate is closed (\(reason))")
         }
         let report = await sendUnlessStopped(request, messageID: claimed.messageID)
         if let latency = report.latency { metrics.observeSendLatency(latency) }
         if report.verdict == .relayUnavailable {
             relayGate.relayUnavailable(report.detail)
-            return deferred(classifier.result(for: claimed, report: report))
+            return classifier.result(for: claimed, report: report)
         }
         return classifier.result(for: claimed, report: report)
-    }
-
-    /// Counts an attempt handed back because the relay was unavailable.
-    private func deferred(_ result: AttemptResult) -> AttemptResult {
-        metrics.increment(.deferred)
-        progress.withLock { $0.deferred += 1 }
-        return result
     }
 
     /// Sends, cancelling the send when `stopSending` fires (the shutdown timeout or a second signal).

@@ -76,31 +76,30 @@ extension MailerService {
         }
     }
 
-    /// Counts written results into the metrics, the run's counts and the log.
+    /// Counts written results into the metrics, the run's counts and the log, each result
+    /// under one counter (``counter(for:)``), so the summary and the metrics file agree.
     func count(_ batch: [AttemptResult]) {
         var counters: [MailerMetrics.Counter: Int] = [:]
         for result in batch {
-            switch result.outcome {
-            case .sent: counters[.sent, default: 0] += 1
-            case .failed: counters[.failed, default: 0] += 1
-            case .unknown: counters[.unknown, default: 0] += 1
-            case .retry where result.released: break
-            case .retry: counters[.retried, default: 0] += 1
-            }
+            counters[Self.counter(for: result), default: 0] += 1
             logAttempt(result)
         }
         for (counter, amount) in counters { metrics.increment(counter, by: amount) }
         progress.withLock { counts in
-            for result in batch {
-                switch result.outcome {
-                case .sent: counts.sent += 1
-                case .failed: counts.failed += 1
-                case .unknown: counts.unknown += 1
-                case .retry where result.released: counts.released += 1
-                case .retry where result.nextState == "failed": counts.failed += 1
-                case .retry: counts.retried += 1
-                }
-            }
+            for (counter, amount) in counters { counts.add(amount, to: counter) }
+        }
+    }
+
+    /// The one counter a written result grows, read from what the row and the request record.
+    static func counter(for result: AttemptResult) -> MailerMetrics.Counter {
+        switch result.outcome {
+        case .sent: .sent
+        case .failed: .failed
+        case .unknown: .unknown
+        case .retry where result.deferred: .deferred
+        case .retry where result.released: .released
+        case .retry where result.nextState == "failed": .failed
+        case .retry: .retried
         }
     }
 
@@ -113,8 +112,24 @@ extension MailerService {
             [
                 "id": result.requestID, "attempt": result.attempt, "outcome": result.outcome.rawValue,
                 "state": result.nextState, "code": result.smtpCode.map(String.init) ?? "-",
-                "retry_in": result.outcome == .retry ? DurationText.format(result.retryAfter) : "-",
+                "retry_in": result.outcome == .retry && !result.released ? DurationText.format(result.retryAfter) : "-",
                 "detail": result.detail,
             ])
+    }
+}
+
+extension MailerService.RunCounts {
+    /// Adds `amount` to the figure `counter` names; counters the summary does not show are ignored.
+    mutating func add(_ amount: Int, to counter: MailerMetrics.Counter) {
+        switch counter {
+        case .claimed: claimed += amount
+        case .sent: sent += amount
+        case .retried: retried += amount
+        case .failed: failed += amount
+        case .unknown: unknown += amount
+        case .released: released += amount
+        case .deferred: deferred += amount
+        case .reaped, .databaseErrors: break
+        }
     }
 }

@@ -46,7 +46,7 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
         public var failed = 0
         public var unknown = 0
         public var released = 0
-        /// Attempts handed back because the relay was unavailable (also counted in ``released``).
+        /// Attempts handed back because the relay was unavailable (not in ``released``).
         public var deferred = 0
         /// With `untilEmpty`: the relay stayed unavailable past the outage limit, so the run
         /// stopped with requests still ready.

@@ -3,7 +3,8 @@
 /// | verdict | outcome | request becomes |
 /// |---|---|---|
 /// | accepted (2xx) | sent | done |
-/// | transient (4xx, or a transport failure before the end of data) | retry | ready after the backoff, or failed |
+/// | transient (4xx, or a transport failure before the end of data) | retry | ready after the backoff |
+/// | transient, no attempts left | failed | failed, "no attempts left" |
 /// | permanent (5xx) | failed | failed |
 /// | ambiguous (no final reply after the end of data) | unknown | unknown: never resent blindly |
 /// | not started (cancelled at shutdown) | retry, released | ready now, the attempt not counted |
@@ -36,6 +37,10 @@ public struct OutcomeClassifier: Sendable {
         case .badMessage:
             result.outcome = .failed
             result.detail = "bad data: \(report.detail)"
+        case .transient where claimed.attempt >= claimed.maxAttempts:
+            // Recorded as failed, so the row, the request, the counters and the log all agree.
+            result.outcome = .failed
+            result.detail = "no attempts left (\(claimed.maxAttempts)); last: \(report.detail)"
         case .transient(let hint):
             result.outcome = .retry
             result.retryAfter = retryDelay(attempt: claimed.attempt, hint: hint)
@@ -56,6 +61,7 @@ public struct OutcomeClassifier: Sendable {
             requestID: claimed.id, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts, outcome: .retry,
             smtpCode: code, detail: "relay unavailable, not counted as an attempt: \(reason)")
         result.released = true
+        result.deferred = true
         return result
     }
 

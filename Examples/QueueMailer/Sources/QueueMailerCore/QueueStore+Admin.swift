@@ -41,17 +41,19 @@ extension QueueStore {
     ///
     /// - Throws: ``MailerError`` of kind `schema` saying to run `migrate`, or that the binary is
     ///   old; of kind `database` when no connection could be made or it broke during the check
-    ///   (exit 69, as for the database's own errors, not an unexpected failure).
+    ///   (exit 69, as for the database's own errors, not an unexpected failure); of kind
+    ///   `configuration` when the ODBC driver cannot be loaded (exit 78).
     public func requireCurrentSchema() async throws {
         let schema = sql.schema
         let version: Int
         do {
             version = try await database.withSession { session in
+                // Not yet: creates the empty version table on a fresh PostgreSQL database even for `status`.
                 try session.execute(schema.versionTableDDL)
                 return try Self.version(session, schema)
             }
         } catch let error as ConnectionPoolError where Self.unreachable.contains(error.code) {
-            throw MailerError(.database, "\(error)")
+            throw DatabaseProblem.error(error)
         }
         if version > Schema.latestVersion { throw Self.tooNew(version) }
         if version < Schema.latestVersion {
