@@ -129,7 +129,7 @@ extension MailerService.RunCounts {
         case .unknown: unknown += amount
         case .released: released += amount
         case .deferred: deferred += amount
-        case .reaped, .databaseErrors: break
+        case .reaped, .databaseErrors, .unwritable: break
         }
     }
 }
