@@ -81,10 +81,10 @@ struct ResultReader {
             return try readPieces(number, SQL_C_BINARY, unit: UInt8.self).map(ODBCValue.bytes) ?? .null
         case SQL_NUMERIC, SQL_DECIMAL:
             let units = try readPieces(number, SQL_C_WCHAR, unit: SQLWCHAR.self)
-            return units.map { .decimal(String(decoding: $0, as: UTF16.self)) } ?? .null
+            return units.map { .decimal(UTF16Text.string($0)) } ?? .null
         default:
             let units = try readPieces(number, SQL_C_WCHAR, unit: SQLWCHAR.self)
-            return units.map { .text(String(decoding: $0, as: UTF16.self)) } ?? .null
+            return units.map { .text(UTF16Text.string($0)) } ?? .null
         }
     }
 
