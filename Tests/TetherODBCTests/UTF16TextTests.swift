@@ -10,7 +10,9 @@ struct UTF16TextTests {
 
     @Test(
         "ASCII, accented letters, other scripts and emoji read back as written",
-        arguments: ["", "a", "SELECT 1", "Grüße aus Köln", "日本語のメール", "smile 😀 done", "tab\tand\r\nlines"])
+        arguments: [
+            "", "a", "SELECT 1", "Grüße aus Köln", "日本語のメール", "smile 😀 done", "tab\tand\r\nlines",
+        ])
     func roundTrip(text: String) {
         #expect(UTF16Text.string(units(text)) == text)
     }
