@@ -62,21 +62,22 @@ public struct QueueSQL: Sendable {
         """
     }
 
-    /// SQLite, inside `BEGIN IMMEDIATE`: claims the given ids. Parameters: owner, lease milliseconds.
-    public func claimSQLite(ids: [Int64]) -> String {
+    /// SQLite, inside `BEGIN IMMEDIATE`: claims the given ids. Parameters: owner, lease
+    /// milliseconds, the ids (``SQLDialect/idList(_:)``).
+    public var claimSQLite: String {
         """
         UPDATE \(requests) SET state = 'running', attempt = attempt + 1, lease_owner = ?,
             lease_expires_at = \(dialect.nowPlusMillisecondsParameter), updated_at = \(dialect.now)
-        WHERE state = 'ready' AND id IN (\(ids.map(String.init).joined(separator: ", ")))
+        WHERE state = 'ready' AND \(dialect.isOneOf("id"))
         """
     }
 
     /// Reads the claimed requests back by id, with their owner as a check, and the attempt
-    /// already recorded as sent (see ``sentAttemptColumn``).
-    public func selectClaimed(ids: [Int64]) -> String {
+    /// already recorded as sent (see ``sentAttemptColumn``). Parameters: owner, the ids.
+    public var selectClaimed: String {
         """
         SELECT \(claimedList), \(sentAttemptColumn) FROM \(requests) AS q
-        WHERE lease_owner = ? AND state = 'running' AND id IN (\(ids.map(String.init).joined(separator: ", ")))
+        WHERE lease_owner = ? AND state = 'running' AND \(dialect.isOneOf("id"))
         """
     }
 
@@ -87,12 +88,12 @@ public struct QueueSQL: Sendable {
     }
 
     /// Extends the leases of the given ids that this owner still holds. Parameters: lease
-    /// milliseconds, owner. Only the ids the owner knows it holds: a claim whose reply was lost
+    /// milliseconds, owner, the ids (``SQLDialect/idList(_:)``). Only the ids the owner knows it holds: a claim whose reply was lost
     /// is not renewed, so its lease runs out and the reaper hands it back.
-    public func heartbeat(ids: [Int64]) -> String {
+    public var heartbeat: String {
         """
         UPDATE \(requests) SET lease_expires_at = \(dialect.nowPlusMillisecondsParameter)
-        WHERE lease_owner = ? AND state = 'running' AND id IN (\(ids.map(String.init).joined(separator: ", ")))
+        WHERE lease_owner = ? AND state = 'running' AND \(dialect.isOneOf("id"))
         """
     }
 

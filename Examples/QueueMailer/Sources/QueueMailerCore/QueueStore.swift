@@ -38,6 +38,7 @@ public final class QueueStore: MailQueue {
 
     public func claim(limit: Int) async throws -> [ClaimedRequest] {
         let (sql, owner, queue, lease, sqlite) = (self.sql, self.owner, queueName, leaseMilliseconds, isSQLite)
+        let dialect = self.dialect
         let rows: [ODBCRow]
         if dialect == .postgresql {
             rows = try await database.withSession { session in
@@ -49,8 +50,9 @@ public final class QueueStore: MailQueue {
                     let ids = try session.query(sql.selectClaimableSQLite, [.text(queue), .int(Int64(limit))])
                         .map { try $0.decode(Int64.self, at: 0) }
                     guard !ids.isEmpty else { return [] }
-                    try session.execute(sql.claimSQLite(ids: ids), [.text(owner), lease])
-                    return try session.query(sql.selectClaimed(ids: ids), [.text(owner)])
+                    let idList = ODBCValue.text(dialect.idList(ids))
+                    try session.execute(sql.claimSQLite, [.text(owner), lease, idList])
+                    return try session.query(sql.selectClaimed, [.text(owner), idList])
                 }
             }
         }
@@ -63,9 +65,10 @@ public final class QueueStore: MailQueue {
 
     public func heartbeat(holding ids: [Int64]) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        let (statement, owner, lease) = (sql.heartbeat(ids: ids), self.owner, leaseMilliseconds)
+        let (statement, owner, lease) = (sql.heartbeat, self.owner, leaseMilliseconds)
+        let idList = ODBCValue.text(dialect.idList(ids))
         return try await database.withSession { session in
-            try session.execute(statement, [lease, .text(owner)])
+            try session.execute(statement, [lease, .text(owner), idList])
         }
     }
 

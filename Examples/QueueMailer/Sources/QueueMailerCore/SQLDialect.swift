@@ -31,6 +31,26 @@ public enum SQLDialect: String, Sendable, CaseIterable {
         }
     }
 
+    /// `column` is one of the ids bound as the next parameter, written by ``idList(_:)``.
+    ///
+    /// The ids travel as one parameter so the statement's text stays the same whatever they
+    /// are: it is prepared once and stays in the connection's statement cache.
+    public func isOneOf(_ column: String) -> String {
+        switch self {
+        case .postgresql: "\(column) = ANY(CAST(? AS BIGINT[]))"
+        case .sqlite: "\(column) IN (SELECT value FROM json_each(?))"
+        }
+    }
+
+    /// The parameter of ``isOneOf(_:)``: a PostgreSQL array literal or a JSON array.
+    public func idList(_ ids: [Int64]) -> String {
+        let joined = ids.map(String.init).joined(separator: ",")
+        switch self {
+        case .postgresql: return "{\(joined)}"
+        case .sqlite: return "[\(joined)]"
+        }
+    }
+
     /// Seconds from `column` (a timestamp) to the database's current time.
     public func secondsSince(_ column: String) -> String {
         switch self {
