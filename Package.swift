@@ -82,10 +82,12 @@ let package = Package(
             swiftSettings: strict),
 
         .executableTarget(
-            name: "SMTPBenchmark", dependencies: ["TetherSMTP"], path: "Benchmarks/SMTP", swiftSettings: strict),
+            name: "SMTPBenchmark", dependencies: ["TetherSMTP", "TetherTestKit"], path: "Benchmarks/SMTP",
+            swiftSettings: strict),
 
         .executableTarget(
-            name: "SMTPSendBenchmark", dependencies: ["TetherSMTP", "TetherNet"], path: "Benchmarks/SMTPSend",
+            name: "SMTPSendBenchmark", dependencies: ["TetherSMTP", "TetherNet", "TetherTestKit"],
+            path: "Benchmarks/SMTPSend",
             swiftSettings: strict),
 
         .executableTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import TetherSMTP
+import TetherTestKit
 
 extension Duration {
     var seconds: Double {
@@ -7,18 +8,9 @@ extension Duration {
     }
 }
 
-/// One message of about `size` bytes, rendered once and sent many times.
-func benchmarkMessage(size: Int) throws -> OutgoingMessage {
-    var email = Email(from: try EmailAddress("bench@tether.test"), subject: "benchmark")
-    email.to = [try EmailAddress("sink@tether.test")]
-    let line = String(repeating: "0123456789abcdef", count: 4) + "\n"
-    email.text = String(repeating: line, count: max(1, (size - 300) / line.utf8.count))
-    return try OutgoingMessage(email)
-}
-
 /// Sends `messages` over `connections` connections at once; returns the wall time.
 func sendOurs(port: Int, messages: Int, connections: Int, size: Int) async throws -> Duration {
-    let message = try benchmarkMessage(size: size)
+    let message = try SampleMessages.outgoing(size: size)
     var configuration = SMTPConfiguration(host: "127.0.0.1", port: port)
     configuration.tls = .none
     configuration.maximumMessagesPerConnection = messages

@@ -12,6 +12,7 @@
 
 @preconcurrency import Glibc
 import TetherSMTP
+import TetherTestKit
 
 setvbuf(stdout, nil, _IOLBF, 0)
 
@@ -19,7 +20,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch (arguments.first, arguments.count) {
 case ("write-message", 3):
     guard let size = Int(arguments[2]), size >= 400 else { usage("SIZE must be a number of at least 400") }
-    let content = try benchmarkMessage(size: size).content
+    let content = try SampleMessages.outgoing(size: size).content
     guard let file = fopen(arguments[1], "wb"), fwrite(content, 1, content.count, file) == content.count else {
         usage("cannot write \(arguments[1])")
     }
@@ -31,20 +32,11 @@ case ("send", 6), ("send", 7):
     else { usage("PORT, MESSAGES, SIZE and CONNECTIONS must be numbers; the mode single or batch") }
     let run = SendRun(
         port: port, trustRoots: arguments[2] == "none" ? nil : arguments[2], mode: mode, connections: connections)
-    let elapsed = try await run.send(count: count, of: try benchmarkMessage(size: size))
+    let elapsed = try await run.send(count: count, of: try SampleMessages.outgoing(size: size))
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     print("messages=\(count) seconds=\(seconds) rate=\(Double(count) / seconds)")
 default:
     usage("unknown command")
-}
-
-/// One message of about `size` bytes, rendered once and sent many times.
-func benchmarkMessage(size: Int) throws -> OutgoingMessage {
-    var email = Email(from: try EmailAddress("bench@tether.test"), subject: "benchmark")
-    email.to = [try EmailAddress("sink@tether.test")]
-    let line = String(repeating: "0123456789abcdef", count: 4) + "\n"
-    email.text = String(repeating: line, count: max(1, (size - 300) / line.utf8.count))
-    return try OutgoingMessage(email)
 }
 
 func usage(_ problem: String) -> Never {

@@ -26,7 +26,12 @@ extension ConnectionPool {
     ) async throws -> R {
         // Not yet: an uncontended borrow costs about 1 µs of CPU (the aim's edge); Locked.withLock looks up metadata.
         do {
-            return try await attempt(body, on: try await lease())
+            // An idle connection that needs no check is taken without a call that could suspend:
+            // every `async` call costs a frame from the task's allocator, a large part of the fast path.
+            let idle = acquireIdle()
+            let first =
+                if let idle, !idle.needsValidation { idle } else { try await leaseValidated(startingWith: idle) }
+            return try await attempt(body, on: first)
         } catch let failure as OperationFailure {
             guard failure.permitsRetry(idempotent: idempotent) else {
                 throw failure.errorForCaller(idempotent: idempotent)
@@ -40,15 +45,8 @@ extension ConnectionPool {
     }
 
     /// A lease whose connection passed validation when it needed one.
-    ///
-    /// An idle connection that needs no check is taken without a call that could suspend: every
-    /// `async` call costs a frame from the task's allocator, a large part of the fast path.
     private func lease(isolation: isolated (any Actor)? = #isolation) async throws -> Lease {
-        let idle = acquireIdle()
-        if let idle, !idle.needsValidation {
-            return idle
-        }
-        return try await leaseValidated(startingWith: idle)
+        try await leaseValidated(startingWith: acquireIdle())
     }
 
     /// A lease that passed validation, starting with `first` when one was taken already.
