@@ -71,6 +71,7 @@ extension ConnectionCore {
         }
         cache.removeAll()
         if let handle {
+            // Not yet: a handle left allocated is counted on its environment only; no pool delegate hears of it.
             if let refusal = ConnectionRelease.driver(handle, secrets: secrets).run(connected: isConnected) {
                 environment.connectionHandleLeftAllocated(refusal)
             } else {
