@@ -1,4 +1,5 @@
 import Testing
+import TetherTestKit
 
 @testable import TetherODBC
 
@@ -84,5 +85,22 @@ struct TransactionControlTests {
         #expect(TransactionControl.effect(of: "BEGIN\u{00A0}") == nil)
         #expect(TransactionControl.effect(of: "SELECT 'é'; BEGIN") == true)
         #expect(TransactionControl.effect(of: "SELECT 1.5e3;\r\nCOMMIT") == false)
+    }
+
+    @Test("random text never traps, and a statement after it decides once the text is read to its end")
+    func randomText() {
+        let pieces = [
+            "'", "\"", "$", "$$", "$q$", "--", "/*", "*/", ";", "\n", " ", "\\", "[", "]", "`", "E'", "U&'", "x", "1",
+            "é", "BEGIN", "COMMIT", "END", "ROLLBACK", "TO", "AND", "CHAIN", "SELECT",
+        ]
+        var generator = SeededGenerator(seed: 5)
+        for _ in 0..<3000 {
+            let count = Int.random(in: 0...12, using: &generator)
+            let text = (0..<count).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(TransactionControl.effect(of: text + "\n;BEGIN") == true, "\(text.debugDescription)")
+            if SQLPieces(text).isComplete {
+                #expect(TransactionControl.effect(of: text + "\n;COMMIT") == false, "\(text.debugDescription)")
+            }
+        }
     }
 }
