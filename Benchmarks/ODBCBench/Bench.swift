@@ -8,6 +8,8 @@ enum Bench {
         var seconds = 3.0
         var perSession = 1
         var direct = false
+        /// Run the worker tasks with ``ConnectionThreadExecutor`` as their executor preference.
+        var onConnectionThreads = true
     }
 
     /// Runs the workers side by side; returns their summed queries per second.
@@ -61,8 +63,9 @@ enum Bench {
         query: @escaping @Sendable (Resource) async throws -> Int
     ) async throws -> Double {
         try await withThrowingTaskGroup(of: Double.self) { group in
+            let executor: (any TaskExecutor)? = options.onConnectionThreads ? ConnectionThreadExecutor.shared : nil
             for worker in 0..<options.workers {
-                group.addTask {
+                group.addTask(executorPreference: executor) {
                     let (resource, finish) = try await prepare(worker)
                     let clock = ContinuousClock()
                     let start = clock.now

@@ -48,8 +48,11 @@ struct SelectOneLoad: Sendable {
             if let alternate {
                 group.addTask { await swapTenTimes(pool, between: target, and: alternate, from: start) }
             }
+            // Workers run on the connection threads, as Docs/odbc.md advises for database loops.
             for _ in 0..<workers {
-                group.addTask { await Self.loop(pool, until: end, clock: clock) }
+                group.addTask(executorPreference: ConnectionThreadExecutor.shared) {
+                    await Self.loop(pool, until: end, clock: clock)
+                }
             }
             return await group.reduce(into: [WorkerSamples]()) { all, next in next.map { all.append($0) } }
         }

@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import Synchronization
 import TetherLocking
+import TetherPool
 
 /// A thread of its own that runs one connection's jobs, one at a time, in order.
 ///
@@ -42,9 +43,19 @@ final class ConnectionThread: Sendable {
     /// The kernel's id for the thread, 0 until it started.
     var threadID: Int32 { mailbox.threadID.load(ordering: .acquiring) }
 
+    /// The thread's mark for the pool, nil until it started.
+    var affinity: ThreadAffinity? { mailbox.affinity.withLock { $0 } }
+
     /// Queues `job`; `false` when the thread is stopping and the job will never run.
     func submit(_ job: @escaping Job) -> Bool {
         mailbox.post(job)
+    }
+
+    /// Runs `job` at once when called on this thread (by a task that
+    /// ``ConnectionThreadExecutor`` runs here) while no other work waits for it; nil, without
+    /// running it, otherwise.
+    func runHere<R>(_ job: (ConnectionCore) -> R) -> R? {
+        mailbox.runHere(job)
     }
 
     /// Runs `finally` as the last job, ends the thread and waits until it has ended.
@@ -74,9 +85,11 @@ final class ConnectionThread: Sendable {
 /// A thread that finished a job may poll for the next one for a short while before it parks
 /// (see ``SpinGate``): a caller that submits again within that window (the next session of a
 /// worker loop) needs no wake-up, which on this machine costs about as much as a loopback query.
-private final class Mailbox: Sendable {
+final class Mailbox: Sendable {
     private enum Message {
         case job(ConnectionThread.Job)
+        /// A task that prefers ``ConnectionThreadExecutor`` and was resumed for this thread.
+        case task(UnownedJob)
         case stop(ConnectionThread.Job)
     }
 
@@ -94,9 +107,30 @@ private final class Mailbox: Sendable {
     private let pending = Atomic<Int>(0)
     /// The kernel's id for the thread, 0 until it runs; tests look for it in /proc/self/task.
     let threadID = Atomic<Int32>(0)
+    let affinity = Locked<ThreadAffinity?>(nil)
+    /// The connection, while the thread serves; touched only on the thread.
+    private nonisolated(unsafe) var core: ConnectionCore?
+
+    /// The mailbox the calling thread serves, nil off the connection threads.
+    static var current: Mailbox? { MailboxSlot.shared.current }
 
     func post(_ job: @escaping ConnectionThread.Job) -> Bool {
         deliver(.job(job), stopping: false)
+    }
+
+    func post(task: UnownedJob) -> Bool {
+        deliver(.task(task), stopping: false)
+    }
+
+    /// Runs `job` now when called on this thread with nothing else queued for it.
+    ///
+    /// With work queued, the caller goes through the queue like everyone else: a task whose
+    /// sessions all ran inline would never suspend, and the tasks queued behind it would starve.
+    func runHere<R>(_ job: (ConnectionCore) -> R) -> R? {
+        guard Mailbox.current === self, pending.load(ordering: .relaxed) == 0, let core else {
+            return nil
+        }
+        return job(core)
     }
 
     func stop(finally: @escaping ConnectionThread.Job) -> Bool {
@@ -122,13 +156,25 @@ private final class Mailbox: Sendable {
 
     /// Runs messages until the stop message; called on the thread.
     func serve(_ core: ConnectionCore) {
+        let executor = ConnectionThreadExecutor.shared
+        MailboxSlot.shared.set(self)
+        self.core = core
+        executor.threadStarted(self)
         SpinGate.woken()
-        defer { SpinGate.parking() }
+        defer {
+            SpinGate.parking()
+            self.core = nil
+            MailboxSlot.shared.set(nil)
+        }
         while true {
             switch next() {
             case .job(let job):
                 job(core)
+            case .task(let job):
+                job.runSynchronously(on: executor.asUnownedTaskExecutor())
             case .stop(let finally):
+                // Tasks that `finally` resumes go to another thread: this one takes no more work.
+                executor.threadStopping(self)
                 finally(core)
                 return
             }
@@ -212,6 +258,8 @@ private final class StartContext: Sendable {
 
     func run() {
         mailbox.threadID.store(ctether_gettid(), ordering: .releasing)
+        let affinity = ThreadAffinity.markCurrentThread()
+        mailbox.affinity.withLock { $0 = affinity }
         mailbox.serve(makeCore())
     }
 }

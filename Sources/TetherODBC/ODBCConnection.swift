@@ -1,4 +1,5 @@
 import Synchronization
+import TetherPool
 
 /// One ODBC connection with a thread of its own.
 ///
@@ -106,11 +107,13 @@ public final class ODBCConnection: Sendable {
     ///   ``ODBCError/Kind/cancelled`` when the calling task was cancelled first.
     @discardableResult
     public func withSession<R: Sendable>(_ body: @escaping @Sendable (ODBCSession) throws -> R) async throws -> R {
-        // Not yet: the caller's task is woken on the cooperative pool after every session (about 15 µs here,
-        // half a loopback query); only the hop to the connection thread is saved by its polling.
         let token = SessionToken()
         return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { continuation in
+            // A task that ConnectionThreadExecutor runs on this very thread needs no hop.
+            if let result = thread.runHere({ core in core.runSession(token, body) }) {
+                return try result.get()
+            }
+            return try await withUnsafeThrowingContinuation { continuation in
                 let accepted = thread.submit { core in
                     continuation.resume(with: core.runSession(token, body))
                 }
@@ -167,6 +170,9 @@ public final class ODBCConnection: Sendable {
 
     /// The kernel's id of the connection's thread.
     var threadID: Int32 { thread.threadID }
+
+    /// The mark of the connection's thread, for a pool's ``ThreadAffinity``.
+    public var threadAffinity: ThreadAffinity? { thread.affinity }
 
     /// Whether ``close()`` was called.
     public var isClosed: Bool { closed.load(ordering: .acquiring) }

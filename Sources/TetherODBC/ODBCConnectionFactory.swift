@@ -87,6 +87,12 @@ public struct ODBCConnectionFactory: ConnectionFactory {
     }
 
     /// Rolls back what the last user left open; `false` when that failed.
+    /// The connection's own thread: a task that ``ConnectionThreadExecutor`` runs there is lent
+    /// this connection first.
+    public func threadAffinity(of connection: ODBCConnection) -> ThreadAffinity? {
+        connection.threadAffinity
+    }
+
     public func reset(_ connection: ODBCConnection) async throws -> Bool {
         await connection.reset()
     }

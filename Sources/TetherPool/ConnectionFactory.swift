@@ -47,6 +47,12 @@ public protocol ConnectionFactory: Sendable {
     /// - Returns: `false` when the connection cannot be made clean and must be closed.
     /// - Throws: Any error; the connection is then closed.
     func reset(_ connection: Connection) async throws -> Bool
+
+    /// The thread `connection` does its work on, when it owns one (see ``ThreadAffinity``).
+    ///
+    /// Asked once, when the connection is made. A caller running on that thread is lent this
+    /// connection first whenever it is idle.
+    func threadAffinity(of connection: Connection) -> ThreadAffinity?
 }
 
 extension ConnectionFactory {
@@ -58,4 +64,7 @@ extension ConnectionFactory {
 
     /// Keeps every returned connection as it is.
     public func reset(_ connection: Connection) async throws -> Bool { true }
+
+    /// No thread of its own: any caller may take any idle connection.
+    public func threadAffinity(of connection: Connection) -> ThreadAffinity? { nil }
 }

@@ -15,7 +15,10 @@ extension ConnectionPool {
                     if Task.isCancelled {
                         return [.resume(continuation, .failure(CancellationError()), waited: nil)]
                     }
-                    switch state.machine.acquire(waiter: id, currentTaskHoldsLease: holdsLease, now: clock.elapsed()) {
+                    let acquisition = state.machine.acquire(
+                        waiter: id, currentTaskHoldsLease: holdsLease, affinity: ThreadAffinity.current?.key ?? 0,
+                        now: clock.elapsed())
+                    switch acquisition {
                     case .leased(let ticket):
                         return [.resume(continuation, .success(state.lease(ticket)), waited: .zero)]
                     case .fail(let error):
@@ -40,10 +43,12 @@ extension ConnectionPool {
         return lease
     }
 
-    /// An idle connection when one is ready and nobody waits; never suspends.
+    /// An idle connection when one is ready and nobody waits; never suspends. On a thread a
+    /// connection owns, that connection is taken first (see ``ThreadAffinity``).
     func acquireIdle() -> Lease? {
         let now = clock.elapsed()
-        guard let lease = state.withLock({ $0.tryAcquireIdle(now: now) }) else {
+        let affinity = ThreadAffinity.current?.key ?? 0
+        guard let lease = state.withLock({ $0.tryAcquireIdle(affinity: affinity, now: now) }) else {
             return nil
         }
         delegate?.leaseAcquired(waited: .zero)

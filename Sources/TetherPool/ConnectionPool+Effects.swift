@@ -79,20 +79,23 @@ struct PoolState {
     }
 
     /// The fast path: an idle connection when nobody waits.
-    mutating func tryAcquireIdle(now: Duration) -> PoolLease? {
-        guard let ticket = machine.tryAcquireIdle(now: now) else {
+    mutating func tryAcquireIdle(affinity: UInt, now: Duration) -> PoolLease? {
+        guard let ticket = machine.tryAcquireIdle(affinity: affinity, now: now) else {
             return nil
         }
         return lease(ticket)
     }
 
     /// Files a connection that a creation produced and hands it on.
-    mutating func connectionCreated(creation: Int, _ connection: any Sendable, now: Duration) -> [PoolEffect] {
+    mutating func connectionCreated(
+        creation: Int, _ connection: any Sendable, affinity: ThreadAffinity?, now: Duration
+    ) -> [PoolEffect] {
         let id = machine.makeID()
         connections[id] = connection
         let factor = Double.random(in: 0..<1, using: &random)
         return effects(
-            for: machine.connectionCreated(creation: creation, connection: id, now: now, lifetimeFactor: factor))
+            for: machine.connectionCreated(
+                creation: creation, connection: id, affinity: affinity?.key ?? 0, now: now, lifetimeFactor: factor))
     }
 
     /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.

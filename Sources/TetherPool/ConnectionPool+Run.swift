@@ -79,8 +79,11 @@ extension ConnectionPool {
                     try await self.factory.makeConnection(to: target, timeout: self.configuration.connectTimeout)
                 })
             delegate?.connectionCreated(generation: generation)
+            let affinity = factory.threadAffinity(of: connection)
             perform(
-                state.withLock { $0.connectionCreated(creation: creation, connection, now: clock.elapsed()) })
+                state.withLock {
+                    $0.connectionCreated(creation: creation, connection, affinity: affinity, now: clock.elapsed())
+                })
         } catch {
             // The policy gave up or the task was cancelled; the machine may have let go already.
             state.withLock { $0.machine.creationAbandoned(creation) }

@@ -29,9 +29,10 @@ extension PoolStateMachine {
     }
 
     /// A creation produced connection `slotID` (an identifier from ``makeID()``).
-    /// `lifetimeFactor` in 0..<1 picks the jitter.
+    /// `lifetimeFactor` in 0..<1 picks the jitter; `affinity` is the ``ThreadAffinity`` key of the
+    /// thread the connection owns, 0 for none.
     mutating func connectionCreated(
-        creation id: Int, connection slotID: Int, now: Duration, lifetimeFactor: Double
+        creation id: Int, connection slotID: Int, affinity: UInt = 0, now: Duration, lifetimeFactor: Double
     ) -> [Action] {
         guard let creation = creations.removeValue(forKey: id) else {
             impossible("connectionCreated", "unknown creation \(id)")
@@ -41,7 +42,7 @@ extension PoolStateMachine {
         let lifetime = configuration.maximumLifetime.map { $0 * (1 - lifetimeFactor * configuration.lifetimeJitter) }
         var slot = Slot(
             id: slotID, generation: creation.generation,
-            retireAt: lifetime.map { now + $0 }, state: .idle, lastUsed: now)
+            retireAt: lifetime.map { now + $0 }, affinity: affinity, state: .idle, lastUsed: now)
         guard lifecycle == .running, let generation = generations[creation.generation],
             generation.phase != .draining
         else {
@@ -49,6 +50,9 @@ extension PoolStateMachine {
             return [.close(id: slotID, generation: creation.generation, reason: .lateArrival)]
         }
         generations[creation.generation]?.open += 1
+        if affinity != 0 {
+            slotByAffinity[affinity] = slotID
+        }
         if case .preparing(let swap) = generation.phase {
             slot.state = .prepared
             slots[slotID] = slot

@@ -6,19 +6,23 @@ extension PoolStateMachine {
     }
 
     /// The fast path: an idle connection when nobody is waiting, without queueing otherwise.
-    mutating func tryAcquireIdle(now: Duration) -> Lease? {
-        guard lifecycle == .running, waiters.isEmpty, let slotID = idle.popLast() else {
+    ///
+    /// `affinity` is the ``ThreadAffinity`` key of the caller's thread, 0 for none.
+    mutating func tryAcquireIdle(affinity: UInt = 0, now: Duration) -> Lease? {
+        guard lifecycle == .running, waiters.isEmpty, let slotID = takeIdle(preferring: affinity) else {
             return nil
         }
         return lease(slotID, now: now)
     }
 
     /// A caller asks for a connection; it gets an idle one at once only when nobody is ahead.
-    mutating func acquire(waiter id: Int, currentTaskHoldsLease: Bool, now: Duration) -> AcquireAction {
+    mutating func acquire(
+        waiter id: Int, currentTaskHoldsLease: Bool, affinity: UInt = 0, now: Duration
+    ) -> AcquireAction {
         guard lifecycle == .running else {
             return .fail(ConnectionPoolError(.shutdown))
         }
-        if waiters.isEmpty, let slotID = idle.popLast() {
+        if waiters.isEmpty, let slotID = takeIdle(preferring: affinity) {
             return .leased(lease(slotID, now: now))
         }
         let timeout =
@@ -49,6 +53,7 @@ extension PoolStateMachine {
         leasedTotal -= 1
         if slot.state == .forced {
             slots[slot.id] = nil
+            slotByAffinity[slot.affinity] = nil
             return []
         }
         guard slot.state == .leased, var generation = generations[slot.generation] else {
@@ -116,6 +121,14 @@ extension PoolStateMachine {
         return [.handOff(waiter: waiter.id, lease(slotID, now: now), waited: waited)]
     }
 
+    /// The idle connection that owns the caller's thread when there is one, else the one used last.
+    private mutating func takeIdle(preferring affinity: UInt) -> Int? {
+        if affinity != 0, let slotID = slotByAffinity[affinity], let index = idle.lastIndex(of: slotID) {
+            return idle.remove(at: index)
+        }
+        return idle.popLast()
+    }
+
     private mutating func lease(_ slotID: Int, now: Duration) -> Lease {
         // Changed in place through its index: one hash lookup on every borrow instead of two.
         guard let index = slots.index(forKey: slotID),
@@ -156,6 +169,7 @@ extension PoolStateMachine {
         if slot.state == .idle, let index = idle.lastIndex(of: id) {
             idle.remove(at: index)
         }
+        slotByAffinity[slot.affinity] = nil
         generations[slot.generation]?.open -= 1
         counters.closed[reason, default: 0] += 1
         return .close(id: id, generation: slot.generation, reason: reason)

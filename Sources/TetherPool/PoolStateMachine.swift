@@ -69,6 +69,8 @@ struct PoolStateMachine {
         let id: Int
         let generation: Int
         let retireAt: Duration?
+        /// The ``ThreadAffinity`` key of the thread the connection owns; 0 for none.
+        var affinity: UInt = 0
         var state: SlotState
         var lastUsed: Duration
         var suspect = false
@@ -105,6 +107,8 @@ struct PoolStateMachine {
     var slots: [Int: Slot] = [:]
     /// The current generation's idle connections, most recently used last.
     var idle: [Int] = []
+    /// The open connection that owns each marked thread, by ``ThreadAffinity`` key.
+    var slotByAffinity: [UInt: Int] = [:]
     var waiters = WaiterQueue()
     var creations: [Int: Creation] = [:]
     var swaps: [Int: SwapProgress] = [:]

@@ -86,4 +86,45 @@ struct DocExamplesTests {
             }
         }
     }
+
+    @Test("the connection-thread worker example runs on SQLite", .needsSQLite)
+    func workerExample() async throws {
+        try await Databases.withSQLite { connectString in
+            try await Databases.with(connectString) { connection in
+                try await connection.withSession { session in
+                    try session.execute("CREATE TABLE jobs (id INTEGER PRIMARY KEY)")
+                    try session.transaction {
+                        for id in 0..<1_000 {
+                            try session.execute("INSERT INTO jobs VALUES (?)", [.int(Int64(id))])
+                        }
+                    }
+                }
+            }
+            var configuration = PoolConfiguration()
+            configuration.maximumConnections = 4
+            let pool = try ConnectionPool(
+                factory: ODBCConnectionFactory(), target: connectString, configuration: configuration)
+            async let running: Void = pool.run()
+            let found = try await withThrowingTaskGroup(of: Int.self) { group in
+                for worker in 0..<4 {
+                    group.addTask(executorPreference: ConnectionThreadExecutor.shared) {
+                        var found = 0
+                        for id in stride(from: worker, to: 1_000, by: 4) {
+                            found += try await pool.withConnection { connection in
+                                try await connection.withSession { session in
+                                    try session.query("SELECT count(*) FROM jobs WHERE id = ?", [.int(Int64(id))])[0]
+                                        .decode(Int.self, at: 0)
+                                }
+                            }
+                        }
+                        return found
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(found == 1_000)
+            await pool.shutdown()
+            await running
+        }
+    }
 }
