@@ -63,25 +63,20 @@ extension ConnectionCore {
     }
 
     /// Ends the connection: rolls back (a driver refuses to disconnect inside a transaction,
-    /// 25000), frees every statement, disconnects and frees the handle.
+    /// 25000), frees every statement, disconnects and frees the handle; see
+    /// ``ConnectionRelease`` for a driver that refuses.
     func shutdown() {
         if isConnected {
             _ = reset()
         }
         cache.removeAll()
         if let handle {
-            if isConnected, ctether_SQL_SUCCEEDED(SQLDisconnect(handle)) == 0 {
-                // Still inside a transaction the reset could not end (25000): end it at the
-                // driver and try once more; a handle that stays connected is not freed.
-                SQLEndTran(SQLSMALLINT(SQL_HANDLE_DBC), handle, SQLSMALLINT(SQL_ROLLBACK))
-                // Not yet: a handle the driver refuses to disconnect twice leaks; ODBC won't free a connected one.
-                guard ctether_SQL_SUCCEEDED(SQLDisconnect(handle)) != 0 else {
-                    self.handle = nil
-                    isConnected = false
-                    return
-                }
+            // Not yet: a handle left allocated is counted on its environment only; no pool delegate hears of it.
+            if let refusal = ConnectionRelease.driver(handle, secrets: secrets).run(connected: isConnected) {
+                environment.connectionHandleLeftAllocated(refusal)
+            } else {
+                environment.connectionHandleFreed()
             }
-            SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_DBC), handle)
         }
         handle = nil
         isConnected = false

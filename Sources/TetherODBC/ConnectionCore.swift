@@ -43,6 +43,7 @@ final class ConnectionCore {
             throw ODBCError(kind: .other, operation: "SQLAllocHandle", message: "no connection handle")
         }
         self.handle = handle
+        environment.connectionHandleAllocated()
         let seconds = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(configuration.loginTimeout.wholeSecondsRoundedUp))
         let set = SQLSetConnectAttrW(handle, SQLINTEGER(SQL_ATTR_LOGIN_TIMEOUT), seconds, 0)
         try check(set, "SQLSetConnectAttr(SQL_ATTR_LOGIN_TIMEOUT)", SQL_HANDLE_DBC, handle, secrets)

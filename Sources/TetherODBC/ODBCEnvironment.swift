@@ -1,4 +1,6 @@
 import CTetherODBC
+import Synchronization
+import TetherLocking
 
 /// The unixODBC environment handle, set to ODBC 3 behaviour.
 ///
@@ -10,6 +12,9 @@ public final class ODBCEnvironment: Sendable {
     // An environment handle is only used to allocate connection handles, which unixODBC
     // serialises itself; the handle never changes after `init`.
     nonisolated(unsafe) let handle: SQLHENV
+    private let allocatedConnections = Atomic<Int>(0)
+    private let leftAllocated = Atomic<Int>(0)
+    private let lastRefusal = Locked<ODBCError?>(nil)
 
     /// Allocates an environment and declares ODBC 3 behaviour.
     ///
@@ -33,6 +38,39 @@ public final class ODBCEnvironment: Sendable {
 
     deinit {
         SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_ENV), handle)
+    }
+
+    /// The environment connections use when none is given, made on first use.
+    ///
+    /// - Throws: ``ODBCError`` when the driver manager cannot allocate it.
+    public static var processWide: ODBCEnvironment {
+        get throws(ODBCError) { try shared.get() }
+    }
+
+    /// Connection handles allocated in this environment and not freed: one for each
+    /// ``ODBCConnection`` not yet closed, plus those counted in ``connectionHandlesLeftAllocated``.
+    public var connectionHandles: Int { allocatedConnections.load(ordering: .relaxed) }
+
+    /// Connection handles a closed connection could not free because the driver refused to
+    /// disconnect, also after a rollback (ODBC frees no connected handle). Each keeps its
+    /// driver connection and memory until the process ends; a count above 0 needs a look.
+    public var connectionHandlesLeftAllocated: Int { leftAllocated.load(ordering: .relaxed) }
+
+    /// Why the last handle counted in ``connectionHandlesLeftAllocated`` could not be freed:
+    /// the refused call and the driver's diagnostics. `nil` while every handle was freed.
+    public var lastRefusedRelease: ODBCError? { lastRefusal.withLock { $0 } }
+
+    func connectionHandleAllocated() {
+        allocatedConnections.add(1, ordering: .relaxed)
+    }
+
+    func connectionHandleFreed() {
+        allocatedConnections.subtract(1, ordering: .relaxed)
+    }
+
+    func connectionHandleLeftAllocated(_ refusal: ODBCError) {
+        lastRefusal.withLock { $0 = refusal }
+        leftAllocated.add(1, ordering: .relaxed)
     }
 
     /// The process-wide environment, made on first use.

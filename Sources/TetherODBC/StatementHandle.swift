@@ -4,8 +4,9 @@ import CTetherODBC
 final class StatementHandle {
     let handle: SQLHSTMT
     let sql: String
-    /// `true` when the SQL opens a transaction (`BEGIN`, `START TRANSACTION`), `false` when it
-    /// ends one (`COMMIT`, `END`, `ROLLBACK` but not `ROLLBACK TO`, `ABORT`), else `nil`.
+    /// `true` when the SQL leaves a transaction open (`BEGIN`, also after a comment or in a
+    /// batch), `false` when it ends one (`COMMIT`, `ROLLBACK` but not `ROLLBACK TO`), else
+    /// `nil`; see ``TransactionControl/effect(of:)``.
     let transactionControl: Bool?
     private var shape: ResultReader.Shape?
 
@@ -19,7 +20,7 @@ final class StatementHandle {
         }
         self.handle = handle
         self.sql = sql
-        self.transactionControl = Self.transactionControl(of: sql)
+        self.transactionControl = TransactionControl.effect(of: sql)
         if queryTimeoutSeconds > 0 {
             let timeout = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(queryTimeoutSeconds))
             let set = SQLSetStmtAttr(handle, SQLINTEGER(SQL_ATTR_QUERY_TIMEOUT), timeout, 0)
@@ -64,16 +65,5 @@ final class StatementHandle {
             ? try ResultReader(statement: handle, secrets: secrets).readAll(shape: &shape) : []
         withExtendedLifetime(buffers) {}
         return (Int(rowCount), rows)
-    }
-
-    // Not yet: only the first words count; a BEGIN after a comment or inside a batch goes unseen by reset().
-    private static func transactionControl(of sql: String) -> Bool? {
-        let words = sql.uppercased().split(whereSeparator: { !$0.isLetter }).prefix(2)
-        switch (words.first, words.dropFirst().first) {
-        case ("BEGIN", _), ("START", "TRANSACTION"): return true
-        case ("ROLLBACK", "TO"): return nil
-        case ("COMMIT", _), ("END", _), ("ROLLBACK", _), ("ABORT", _): return false
-        default: return nil
-        }
     }
 }

@@ -20,6 +20,17 @@ struct DocExamplesTests {
         #expect(parsed == connectString)
     }
 
+    @Test("the handle report example reads the process-wide environment")
+    func handleReportExample() throws {
+        var report: [String] = []
+        let environment = try ODBCEnvironment.processWide
+        if environment.connectionHandlesLeftAllocated > 0 {
+            report.append("ODBC handles left allocated: \(environment.lastRefusedRelease?.description ?? "")")
+        }
+        #expect(report.isEmpty)
+        #expect(environment.lastRefusedRelease == nil)
+    }
+
     @Test("the session and transaction examples run on SQLite", .needsSQLite)
     func sessionExample() async throws {
         try await Databases.withSQLite { sqlite in

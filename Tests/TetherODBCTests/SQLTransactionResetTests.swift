@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TetherODBC
+import TetherPool
+
+@Suite("Transactions opened in SQL are rolled back before the next user", .needsPostgres)
+struct SQLTransactionResetTests {
+    // psqlODBC wraps statements in internal savepoints and fails on a `BEGIN` inside a batch
+    // ("internal SAVEPOINT failed", or 25P01 when the prepared batch runs again), so the
+    // batch shapes are covered by TransactionControlTests; here `BEGIN` follows a comment.
+    @Test("a BEGIN after a comment does not follow the connection back out of the pool")
+    func commentedBeginInBatch() async throws {
+        let table = "odbc_batch_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (i INTEGER)")
+        let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
+        let (first, second, seen) = try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            let first = try await pool.withConnection { connection in
+                try await connection.withSession { session in
+                    try session.execute("/* c */ BEGIN")
+                    try session.execute("INSERT INTO \(table) VALUES (1)")
+                    #expect(session.isInTransaction)
+                    return try session.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0)
+                }
+            }
+            let (second, seen) = try await pool.withConnection { connection in
+                try await connection.withSession { session in
+                    let pid = try session.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0)
+                    let seen = try session.query("SELECT count(*) FROM \(table)")[0].decode(Int.self, at: 0)
+                    _ = try session.query("SELECT 1")
+                    return (pid, seen)
+                }
+            }
+            #expect(try await backendState(first) == "idle")
+            return (first, second, seen)
+        }
+        let committed = try await Databases.with(Databases.postgres()) { other in
+            try await other.withSession { try $0.query("SELECT count(*) FROM \(table)")[0].decode(Int.self, at: 0) }
+        }
+        try await Databases.administer("DROP TABLE \(table)")
+        #expect(first == second)
+        #expect(seen == 0)
+        #expect(committed == 0)
+    }
+
+    @Test("a batch that opens and commits a transaction leaves nothing to roll back")
+    func committedBatch() async throws {
+        try await Databases.with(Databases.postgres()) { connection in
+            let open = try await connection.withSession { session in
+                try session.execute("-- note\nBEGIN; SELECT 1; COMMIT")
+                return session.isInTransaction
+            }
+            #expect(!open)
+            #expect(await connection.reset())
+        }
+    }
+
+    /// The state of backend `pid` seen from another connection: `idle`, `idle in transaction`, ...
+    private func backendState(_ pid: Int) async throws -> String? {
+        try await Databases.with(Databases.postgres()) { observer in
+            try await observer.withSession { session in
+                try session.query("SELECT state FROM pg_stat_activity WHERE pid = ?", [.int(Int64(pid))])
+                    .first?.decode(String.self, at: 0)
+            }
+        }
+    }
+}
