@@ -1,13 +1,15 @@
 // The Tether side of `make bench-odbc`: the same loop as Benchmarks/ODBCPeer/raw_odbc_peer.c
 // (prepared `SELECT 1`, executed, fetched and read), through TetherODBC.
 //
-//   ODBCBench [--direct] [--per-session N] CONNECT_STRING WORKERS SECONDS
+//   ODBCBench [--direct] [--cooperative] [--per-session N] CONNECT_STRING WORKERS SECONDS
 //
 // By default each worker task borrows a connection from a `ConnectionPool` of WORKERS
 // connections for every query (`withConnection`, then one `withSession`). `--direct` gives
 // each worker an `ODBCConnection` of its own instead, without the pool. `--per-session N`
 // runs N queries per session, which separates the cost of the hop to the connection's thread
-// from the cost of the ODBC calls. Prints one line: queries per second of all workers
+// from the cost of the ODBC calls. Worker tasks prefer `ConnectionThreadExecutor`, as we
+// advise for database workers; `--cooperative` leaves them on Swift's cooperative pool, where
+// every session ends with a wake-up of a pool thread. Prints one line: queries per second of all workers
 // together, each worker's count over its own loop time, summed.
 
 @preconcurrency import Glibc
@@ -21,6 +23,7 @@ var rest = CommandLine.arguments.dropFirst()
 while let argument = rest.popFirst() {
     switch argument {
     case "--direct": options.direct = true
+    case "--cooperative": options.onConnectionThreads = false
     case "--per-session": options.perSession = rest.popFirst().flatMap { Int($0) } ?? 0
     default: positional.append(argument)
     }
@@ -28,7 +31,7 @@ while let argument = rest.popFirst() {
 guard positional.count == 3, let workers = Int(positional[1]), (1...256).contains(workers),
     let seconds = Double(positional[2]), seconds > 0, options.perSession > 0
 else {
-    fputs("usage: ODBCBench [--direct] [--per-session N] CONNECT_STRING WORKERS(1...256) SECONDS\n", stderr)
+    fputs("usage: ODBCBench [--direct] [--cooperative] [--per-session N] CONNECT_STRING WORKERS(1...256) SECONDS\n", stderr)
     exit(2)
 }
 options.connectString = try ODBCConnectString(parsing: positional[0])
