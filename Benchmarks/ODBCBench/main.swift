@@ -31,7 +31,9 @@ while let argument = rest.popFirst() {
 guard positional.count == 3, let workers = Int(positional[1]), (1...256).contains(workers),
     let seconds = Double(positional[2]), seconds > 0, options.perSession > 0
 else {
-    fputs("usage: ODBCBench [--direct] [--cooperative] [--per-session N] CONNECT_STRING WORKERS(1...256) SECONDS\n", stderr)
+    fputs(
+        "usage: ODBCBench [--direct] [--cooperative] [--per-session N] CONNECT_STRING WORKERS(1...256) SECONDS\n",
+        stderr)
     exit(2)
 }
 options.connectString = try ODBCConnectString(parsing: positional[0])
