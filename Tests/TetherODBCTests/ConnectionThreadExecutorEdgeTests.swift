@@ -129,7 +129,10 @@ struct ConnectionThreadExecutorEdgeTests {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while threads.all.count < 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             await pool.shutdown()
             await running
             await workers.value
