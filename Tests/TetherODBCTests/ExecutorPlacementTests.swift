@@ -37,6 +37,32 @@ struct ExecutorPlacementTests {
             }
         }
     }
+
+    @Test("closing a connection while preferring tasks are queued on its thread ends every one of them")
+    func closeWithTasksQueuedOnTheThread() async throws {
+        try await Databases.withSQLite { connectString in
+            let connection = try await ODBCConnection.connect(connectString)
+            let finished = SignalCount()
+            let workers = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask(executorPreference: ConnectionThreadExecutor.shared) {
+                            while (try? await connection.withSession({ try $0.query("SELECT 1") })) != nil {
+                                await Task.yield()
+                            }
+                            finished.add()
+                        }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            let thread = connection.threadID
+            await connection.close()
+            await workers.value
+            #expect(finished.value == 16)
+            #expect(!threadExists(thread))
+        }
+    }
 }
 
 /// A count that several threads raise and read.
