@@ -99,6 +99,8 @@ final class Mailbox: Sendable {
         var stopping = false
         /// The thread waits on `wakeup`; the next post must signal it.
         var parked = false
+        /// The thread runs a session or the stop message, which may take long.
+        var runningJob = false
     }
 
     private let state = Locked(State())
@@ -122,6 +124,13 @@ final class Mailbox: Sendable {
         deliver(.task(task), stopping: false)
     }
 
+    /// Queues `task` only while the thread has nothing queued and runs no job: a task sent
+    /// here from elsewhere must not wait behind a session that may block for long, perhaps on
+    /// a lock that this very task holds and would release next.
+    func post(idleTask task: UnownedJob) -> Bool {
+        deliver(.task(task), stopping: false, onlyIfIdle: true)
+    }
+
     /// Runs `job` now when called on this thread with nothing else queued for it.
     ///
     /// With work queued, the caller goes through the queue like everyone else: a task whose
@@ -137,9 +146,9 @@ final class Mailbox: Sendable {
         deliver(.stop(finally), stopping: true)
     }
 
-    private func deliver(_ message: Message, stopping: Bool) -> Bool {
+    private func deliver(_ message: Message, stopping: Bool, onlyIfIdle: Bool = false) -> Bool {
         let (posted, wake) = state.withLock { state -> (Bool, Bool) in
-            guard !state.stopping else {
+            guard !state.stopping, !onlyIfIdle || (!state.runningJob && state.head == state.messages.count) else {
                 return (false, false)
             }
             state.stopping = stopping
@@ -192,9 +201,15 @@ final class Mailbox: Sendable {
             let message = state.withLock { state -> Message? in
                 guard state.head < state.messages.count else {
                     state.parked = true
+                    state.runningJob = false
                     return nil
                 }
                 let message = state.messages[state.head]
+                if case .task = message {
+                    state.runningJob = false
+                } else {
+                    state.runningJob = true
+                }
                 state.head += 1
                 if state.head == state.messages.count {
                     state.messages.removeAll(keepingCapacity: state.messages.count < 64)

@@ -25,8 +25,9 @@ import TetherLocking
 ///
 /// Code of such a task runs on a connection thread between its sessions, so it delays the
 /// sessions queued behind it on that thread: keep long computations off it. A task resumed
-/// outside any connection thread goes to a live one in turn, or to Swift's global executor
-/// while no connection is open. Code isolated to an actor runs on the actor, as always.
+/// outside any connection thread goes in turn to one that is idle (no session running or
+/// queued), or to Swift's global executor while none is: never behind a session that may
+/// block. Code isolated to an actor runs on the actor, as always.
 public final class ConnectionThreadExecutor: TaskExecutor {
     /// The one executor for every connection thread of the process.
     public static let shared = ConnectionThreadExecutor()
@@ -44,7 +45,8 @@ public final class ConnectionThreadExecutor: TaskExecutor {
         let candidates = threads.withLock { $0 }
         if !candidates.isEmpty {
             let first = turn.add(1, ordering: .relaxed).newValue
-            for offset in 0..<candidates.count where candidates[(first + offset) % candidates.count].post(task: job) {
+            for offset in 0..<candidates.count
+            where candidates[(first + offset) % candidates.count].post(idleTask: job) {
                 return
             }
         }

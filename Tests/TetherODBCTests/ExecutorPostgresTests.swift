@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import TetherODBC
+
+/// Tasks that prefer ``ConnectionThreadExecutor`` against PostgreSQL: cancelling an inline
+/// session, and holding a row lock that a session on another connection thread waits for.
+@Suite("ConnectionThreadExecutor with PostgreSQL", .needsPostgres, .timeLimit(.minutes(1)))
+struct ExecutorPostgresTests {
+    @Test("cancelling a preferring task stops its inline session and the connection stays usable")
+    func cancelInlineSession() async throws {
+        let marker = "inline_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.with(Databases.postgres()) { connection in
+            let started = ContinuousClock.now
+            let sleeper = Task(executorPreference: ConnectionThreadExecutor.shared) {
+                try await connection.withSession { try $0.query("SELECT 1") }
+                try await connection.withSession { session in
+                    try session.execute("SELECT pg_sleep(30), '\(marker)'")
+                }
+            }
+            try await waitUntilRunning(marker)
+            sleeper.cancel()
+            let error = await #expect(throws: ODBCError.self) { try await sleeper.value }
+            #expect(error?.kind == .cancelled)
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let one = try await connection.withSession { try $0.query("SELECT 1").count }
+            #expect(one == 1)
+        }
+    }
+
+    @Test("a preferring task that holds a row lock is not queued behind the session waiting for it")
+    func lockHolderIsNotQueuedBehindItsWaiter() async throws {
+        let table = "exec_lock_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, v INTEGER)")
+        try await Databases.administer("INSERT INTO \(table) VALUES (1, 0)")
+        let holder = try await ODBCConnection.connect(Databases.postgres())
+        let waiter = try await ODBCConnection.connect(Databases.postgres())
+        let started = ContinuousClock.now
+        let locked = Task(executorPreference: ConnectionThreadExecutor.shared) {
+            try await holder.withSession { session in
+                try session.execute("BEGIN")
+                try session.execute("UPDATE \(table) SET v = 1 WHERE id = 1")
+            }
+            try await waitUntilRunning("SET v = 2")
+            // Each resume comes from a thread of the global pool, where the detached task ended.
+            for _ in 0..<20 {
+                await Task.detached { try? await Task.sleep(for: .milliseconds(1)) }.value
+            }
+            try await holder.withSession { try $0.execute("COMMIT") }
+        }
+        let blocked = try await waiter.withSession { session in
+            try session.execute("SET lock_timeout = '8s'")
+            return try session.execute("UPDATE \(table) SET v = 2 WHERE id = 1")
+        }
+        try await locked.value
+        #expect(blocked == 1)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        await holder.close()
+        await waiter.close()
+        try await Databases.administer("DROP TABLE \(table)")
+    }
+
+    private func waitUntilRunning(_ text: String) async throws {
+        try await Databases.with(Databases.postgres()) { observer in
+            for _ in 0..<200 {
+                let count = try await observer.withSession { session in
+                    try session.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE ? AND pid <> pg_backend_pid()",
+                        [.text("%\(text)%")])[0].decode(Int.self, at: 0)
+                }
+                if count > 0 {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("no backend started \(text)")
+        }
+    }
+}
