@@ -120,15 +120,27 @@ final class Mailbox: Sendable {
         deliver(.job(job), stopping: false)
     }
 
-    func post(task: UnownedJob) -> Bool {
-        deliver(.task(task), stopping: false)
+    /// Queues `task`, resumed by this very thread, only while nothing else is queued: behind
+    /// another caller's session it could wait on a lock that it holds itself (a transaction
+    /// open on another connection) and would release next.
+    func post(resumedTask task: UnownedJob) -> Bool {
+        deliver(.task(task), stopping: false, admission: .nothingQueued)
     }
 
     /// Queues `task` only while the thread has nothing queued and runs no job: a task sent
     /// here from elsewhere must not wait behind a session that may block for long, perhaps on
     /// a lock that this very task holds and would release next.
     func post(idleTask task: UnownedJob) -> Bool {
-        deliver(.task(task), stopping: false, onlyIfIdle: true)
+        deliver(.task(task), stopping: false, admission: .idle)
+    }
+
+    /// When a message may be queued, beyond the thread not stopping.
+    private enum Admission {
+        case always
+        /// Nothing is queued (a job may be running: the one that posts).
+        case nothingQueued
+        /// Nothing is queued and no session or stop message runs.
+        case idle
     }
 
     /// Runs `job` now when called on this thread with nothing else queued for it.
@@ -146,9 +158,16 @@ final class Mailbox: Sendable {
         deliver(.stop(finally), stopping: true)
     }
 
-    private func deliver(_ message: Message, stopping: Bool, onlyIfIdle: Bool = false) -> Bool {
+    private func deliver(_ message: Message, stopping: Bool, admission: Admission = .always) -> Bool {
         let (posted, wake) = state.withLock { state -> (Bool, Bool) in
-            guard !state.stopping, !onlyIfIdle || (!state.runningJob && state.head == state.messages.count) else {
+            let nothingQueued = state.head == state.messages.count
+            let admitted =
+                switch admission {
+                case .always: true
+                case .nothingQueued: nothingQueued
+                case .idle: nothingQueued && !state.runningJob
+                }
+            guard !state.stopping, admitted else {
                 return (false, false)
             }
             state.stopping = stopping

@@ -39,7 +39,7 @@ public final class ConnectionThreadExecutor: TaskExecutor {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        if let here = Mailbox.current, here.post(task: job) {
+        if let here = Mailbox.current, here.post(resumedTask: job) {
             return
         }
         let candidates = threads.withLock { $0 }

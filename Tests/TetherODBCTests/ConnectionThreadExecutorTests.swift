@@ -15,6 +15,13 @@ struct ConnectionThreadExecutorTests {
         try await Databases.withSQLite { connectString in
             try await Databases.with(connectString) { connection in
                 let seen = try await Task(executorPreference: ConnectionThreadExecutor.shared) {
+                    // A session that ends before its caller has suspended resumes nobody: the
+                    // task then carries on where it was. So wait until it is on the thread once.
+                    var sessions = 0
+                    while ctether_gettid() != connection.threadID && sessions < 100 {
+                        try await connection.withSession { _ in }
+                        sessions += 1
+                    }
                     var threads: [Int32] = []
                     for _ in 0..<3 {
                         let inSession = try await connection.withSession { _ in ctether_gettid() }

@@ -60,6 +60,38 @@ struct ExecutorPostgresTests {
         try await Databases.administer("DROP TABLE \(table)")
     }
 
+    @Test("a lock holder resumed by its own thread does not queue behind the session waiting for its lock")
+    func lockHolderResumedOnItsThreadMovesOn() async throws {
+        let table = "exec_own_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, v INTEGER)")
+        try await Databases.administer("INSERT INTO \(table) VALUES (1, 0)")
+        let holder = try await ODBCConnection.connect(Databases.postgres())
+        let shared = try await ODBCConnection.connect(Databases.postgres())
+        try await shared.withSession { try $0.execute("SET lock_timeout = '8s'") }
+        let started = ContinuousClock.now
+        // The task takes the row lock on `holder`, then runs a slow session on `shared`; while
+        // that runs, another caller queues an update of the locked row on `shared`'s thread.
+        // The task, resumed by that thread, must go on elsewhere and commit.
+        let locked = Task(executorPreference: ConnectionThreadExecutor.shared) {
+            try await holder.withSession { session in
+                try session.execute("BEGIN")
+                try session.execute("UPDATE \(table) SET v = 1 WHERE id = 1")
+            }
+            try await shared.withSession { try $0.execute("SELECT pg_sleep(0.5)") }
+            try await holder.withSession { try $0.execute("COMMIT") }
+        }
+        try await waitUntilRunning("pg_sleep(0.5)")
+        let blocked = try await shared.withSession { session in
+            try session.execute("UPDATE \(table) SET v = 2 WHERE id = 1")
+        }
+        try await locked.value
+        #expect(blocked == 1)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        await holder.close()
+        await shared.close()
+        try await Databases.administer("DROP TABLE \(table)")
+    }
+
     private func waitUntilRunning(_ text: String) async throws {
         try await Databases.with(Databases.postgres()) { observer in
             for _ in 0..<200 {
