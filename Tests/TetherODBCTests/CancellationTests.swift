@@ -15,7 +15,7 @@ struct CancellationTests {
                     try session.execute("SELECT pg_sleep(30)")
                 }
             }
-            try await waitUntilRunning("pg_sleep(30)")
+            try await Databases.waitUntilRunning("pg_sleep(30)")
             sleeper.cancel()
             let error = await #expect(throws: ODBCError.self) { try await sleeper.value }
             #expect(error?.kind == .cancelled)
@@ -37,7 +37,7 @@ struct CancellationTests {
                     try session.execute("SELECT pg_sleep(30)")
                 }
             }
-            try await waitUntilRunning("pg_sleep(30)")
+            try await Databases.waitUntilRunning("pg_sleep(30)")
             sleeper.cancel()
             _ = await sleeper.result
             #expect(await connection.reset())
@@ -92,24 +92,6 @@ struct CancellationTests {
         let elapsed = ContinuousClock.now - started
         #expect(error?.sqlState?.hasPrefix("08") == true || error?.kind == .timedOut)
         #expect(elapsed >= .seconds(1) && elapsed < .seconds(8))
-    }
-
-    /// Polls pg_stat_activity until a backend runs `text`; the poll itself is bounded.
-    private func waitUntilRunning(_ text: String) async throws {
-        try await Databases.with(Databases.postgres()) { observer in
-            for _ in 0..<200 {
-                let count = try await observer.withSession { session in
-                    try session.query(
-                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE ? AND pid <> pg_backend_pid()",
-                        [.text("%\(text)%")])[0].decode(Int.self, at: 0)
-                }
-                if count > 0 {
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("no backend started \(text)")
-        }
     }
 }
 

@@ -18,7 +18,7 @@ struct ExecutorPostgresTests {
                     try session.execute("SELECT pg_sleep(30), '\(marker)'")
                 }
             }
-            try await waitUntilRunning(marker)
+            try await Databases.waitUntilRunning(marker)
             sleeper.cancel()
             let error = await #expect(throws: ODBCError.self) { try await sleeper.value }
             #expect(error?.kind == .cancelled)
@@ -41,7 +41,7 @@ struct ExecutorPostgresTests {
                 try session.execute("BEGIN")
                 try session.execute("UPDATE \(table) SET v = 1 WHERE id = 1")
             }
-            try await waitUntilRunning("SET v = 2")
+            try await Databases.waitUntilRunning("SET v = 2")
             // Each resume comes from a thread of the global pool, where the detached task ended.
             for _ in 0..<20 {
                 await Task.detached { try? await Task.sleep(for: .milliseconds(1)) }.value
@@ -80,7 +80,7 @@ struct ExecutorPostgresTests {
             try await shared.withSession { try $0.execute("SELECT pg_sleep(0.5)") }
             try await holder.withSession { try $0.execute("COMMIT") }
         }
-        try await waitUntilRunning("pg_sleep(0.5)")
+        try await Databases.waitUntilRunning("pg_sleep(0.5)")
         let blocked = try await shared.withSession { session in
             try session.execute("UPDATE \(table) SET v = 2 WHERE id = 1")
         }
@@ -90,22 +90,5 @@ struct ExecutorPostgresTests {
         await holder.close()
         await shared.close()
         try await Databases.administer("DROP TABLE \(table)")
-    }
-
-    private func waitUntilRunning(_ text: String) async throws {
-        try await Databases.with(Databases.postgres()) { observer in
-            for _ in 0..<200 {
-                let count = try await observer.withSession { session in
-                    try session.query(
-                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE ? AND pid <> pg_backend_pid()",
-                        [.text("%\(text)%")])[0].decode(Int.self, at: 0)
-                }
-                if count > 0 {
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("no backend started \(text)")
-        }
     }
 }

@@ -56,6 +56,25 @@ enum Databases {
             }
         }
     }
+
+    /// Polls pg_stat_activity until a backend other than the poller's runs SQL containing
+    /// `text`; records an issue after about four seconds without one.
+    static func waitUntilRunning(_ text: String) async throws {
+        try await with(postgres()) { observer in
+            for _ in 0..<200 {
+                let count = try await observer.withSession { session in
+                    try session.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE ? AND pid <> pg_backend_pid()",
+                        [.text("%\(text)%")])[0].decode(Int.self, at: 0)
+                }
+                if count > 0 {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("no backend started \(text)")
+        }
+    }
 }
 
 /// Whether the kernel thread `id` of this process still exists.
