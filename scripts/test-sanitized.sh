@@ -14,7 +14,9 @@ case "$sanitizer" in
         suppressions="$PWD/scripts/tsan-suppressions.txt"
         export TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1 suppressions=$suppressions}" ;;
     # XCTest itself leaks, so leak detection stays off; every other address check is on.
-    address) export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" ;;
+    address)
+        suppressions="$PWD/scripts/asan-suppressions.txt"
+        export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0 suppressions=$suppressions}" ;;
     *) echo "usage: $0 thread|address" >&2; exit 2 ;;
 esac
 scratch=".build/$( [ "$sanitizer" = thread ] && echo tsan || echo asan )"
