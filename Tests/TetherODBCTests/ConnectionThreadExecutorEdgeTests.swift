@@ -137,6 +137,11 @@ struct ConnectionThreadExecutorEdgeTests {
             await running
             await workers.value
             #expect(!threads.all.isEmpty)
+            // A thread ends just after its connection's close returns; give it a moment.
+            let ended = ContinuousClock.now + .seconds(5)
+            while threads.all.contains(where: threadExists) && ContinuousClock.now < ended {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(threads.all.allSatisfy { !threadExists($0) })
         }
     }
