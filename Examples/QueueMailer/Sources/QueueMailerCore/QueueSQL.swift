@@ -88,8 +88,9 @@ public struct QueueSQL: Sendable {
     }
 
     /// Extends the leases of the given ids that this owner still holds. Parameters: lease
-    /// milliseconds, owner, the ids (``SQLDialect/idList(_:)``). Only the ids the owner knows it holds: a claim whose reply was lost
-    /// is not renewed, so its lease runs out and the reaper hands it back.
+    /// milliseconds, owner, the ids (``SQLDialect/idList(_:)``). Only the ids the owner knows
+    /// it holds: a claim whose reply was lost is not renewed, so its lease runs out and the
+    /// reaper hands it back.
     public var heartbeat: String {
         """
         UPDATE \(requests) SET lease_expires_at = \(dialect.nowPlusMillisecondsParameter)
