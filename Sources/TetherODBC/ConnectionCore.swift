@@ -48,9 +48,11 @@ final class ConnectionCore {
         let set = SQLSetConnectAttrW(handle, SQLINTEGER(SQL_ATTR_LOGIN_TIMEOUT), seconds, 0)
         try check(set, "SQLSetConnectAttr(SQL_ATTR_LOGIN_TIMEOUT)", SQL_HANDLE_DBC, handle, secrets)
         var text = connectString.rendered.odbcWide
-        // Not yet: psqlODBC calls setlocale() while logging in; two logins at once can read freed memory in it.
-        let connected = SQLDriverConnectW(
-            handle, nil, &text, SQLSMALLINT(SQL_NTS), nil, 0, nil, SQLUSMALLINT(SQL_DRIVER_NOPROMPT))
+        // Not yet: a login that waited a second beside a stuck one goes ahead; then the driver's race is back.
+        let connected = LoginGate.shared.withTurn {
+            SQLDriverConnectW(
+                handle, nil, &text, SQLSMALLINT(SQL_NTS), nil, 0, nil, SQLUSMALLINT(SQL_DRIVER_NOPROMPT))
+        }
         try check(connected, "SQLDriverConnectW", SQL_HANDLE_DBC, handle, secrets)
         isConnected = true
     }
