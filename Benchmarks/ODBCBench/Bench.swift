@@ -44,8 +44,11 @@ enum Bench {
         }
     }
 
-    /// One session of `count` `SELECT 1` queries.
-    private static func session(on connection: ODBCConnection, _ count: Int) async throws -> Int {
+    /// One session of `count` `SELECT 1` queries. Like every async helper on the database
+    /// path, it runs on its caller's executor (`nonisolated(nonsending)`): the worker's
+    /// connection thread, with no executor switch to check on entry and exit.
+    nonisolated(nonsending) private static func session(on connection: ODBCConnection, _ count: Int) async throws -> Int
+    {
         let total = try await connection.withSession { session in
             var total = 0
             for _ in 0..<count {
@@ -60,7 +63,7 @@ enum Bench {
     /// Runs `options.workers` loops of `query` for `options.seconds` each, side by side.
     private static func workers<Resource: Sendable>(
         _ options: Options, prepare: @escaping @Sendable (Int) async throws -> (Resource, @Sendable () async -> Void),
-        query: @escaping @Sendable (Resource) async throws -> Int
+        query: nonisolated(nonsending) @escaping @Sendable (Resource) async throws -> Int
     ) async throws -> Double {
         try await withThrowingTaskGroup(of: Double.self) { group in
             let executor: (any TaskExecutor)? = options.onConnectionThreads ? ConnectionThreadExecutor.shared : nil

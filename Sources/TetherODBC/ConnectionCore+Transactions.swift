@@ -51,9 +51,14 @@ extension ConnectionCore {
     /// finds no transaction to roll back has nothing to undo.
     private func rollbackSQLTransaction() throws(ODBCError) {
         hasSQLTransaction = false
-        do {
+        do throws(ODBCError) {
             let statement = try statement(for: "ROLLBACK")
-            _ = try statement.run([], fetch: false, session: self)
+            do throws(ODBCError) {
+                _ = try statement.run([], fetch: false, session: self)
+            } catch {
+                drop(statement)
+                throw error
+            }
             reuse(statement)
         } catch  where error.kind == .connectionLost || error.kind == .connectionClosed {
             throw error

@@ -100,6 +100,11 @@ final class ConnectionCore {
         cache.put(statement)
     }
 
+    /// Forgets a statement from ``statement(for:)`` that failed: the next use prepares it anew.
+    func drop(_ statement: StatementHandle) {
+        cache.drop(statement)
+    }
+
     func prepare(_ sql: String) throws(ODBCError) -> StatementHandle {
         guard let handle, isConnected else {
             throw .closed("prepare")

@@ -106,7 +106,9 @@ public final class ODBCConnection: Sendable {
     /// - Throws: what `body` throws; ``ODBCError/Kind/connectionClosed`` after ``close()``;
     ///   ``ODBCError/Kind/cancelled`` when the calling task was cancelled first.
     @discardableResult
-    public func withSession<R: Sendable>(_ body: @escaping @Sendable (ODBCSession) throws -> R) async throws -> R {
+    nonisolated(nonsending) public func withSession<R: Sendable>(_ body: @escaping @Sendable (ODBCSession) throws -> R)
+        async throws -> R
+    {
         let token = SessionToken()
         return try await withTaskCancellationHandler {
             // A task that ConnectionThreadExecutor runs on this very thread needs no hop.
@@ -131,7 +133,7 @@ public final class ODBCConnection: Sendable {
     ///
     /// A connection whose last session left nothing open (autocommit on, no SQL `BEGIN`
     /// without its `COMMIT` or `ROLLBACK`) is clean without a trip to its thread.
-    public func reset() async -> Bool {
+    nonisolated(nonsending) public func reset() async -> Bool {
         guard resetFlag.needsReset.load(ordering: .acquiring) else {
             return !isClosed
         }
@@ -148,7 +150,7 @@ public final class ODBCConnection: Sendable {
     /// Whether the connection answers `sql` (a cheap query such as `SELECT 1`) without error.
     ///
     /// A real round trip: it finds connections the server dropped while they sat idle.
-    public func isAlive(checkingWith sql: String = "SELECT 1") async -> Bool {
+    nonisolated(nonsending) public func isAlive(checkingWith sql: String = "SELECT 1") async -> Bool {
         (try? await withSession { try $0.query(sql) }) != nil
     }
 
@@ -176,4 +178,8 @@ public final class ODBCConnection: Sendable {
 
     /// Whether ``close()`` was called.
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// Whether the connection is open and its last session left nothing for ``reset()`` to do;
+    /// read without a trip to its thread.
+    public var isClean: Bool { !resetFlag.needsReset.load(ordering: .acquiring) && !isClosed }
 }

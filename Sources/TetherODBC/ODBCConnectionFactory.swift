@@ -64,7 +64,7 @@ public struct ODBCConnectionFactory: ConnectionFactory {
     }
 
     /// Runs ``validationQuery``: a round trip, so a connection the server dropped is found.
-    public func validate(_ connection: ODBCConnection) async -> Bool {
+    nonisolated(nonsending) public func validate(_ connection: ODBCConnection) async -> Bool {
         await connection.isAlive(checkingWith: validationQuery)
     }
 
@@ -86,15 +86,20 @@ public struct ODBCConnectionFactory: ConnectionFactory {
         connection.cancelRunningStatement()
     }
 
-    /// Rolls back what the last user left open; `false` when that failed.
     /// The connection's own thread: a task that ``ConnectionThreadExecutor`` runs there is lent
     /// this connection first.
     public func threadAffinity(of connection: ODBCConnection) -> ThreadAffinity? {
         connection.threadAffinity
     }
 
-    public func reset(_ connection: ODBCConnection) async throws -> Bool {
+    /// Rolls back what the last user left open; `false` when that failed.
+    nonisolated(nonsending) public func reset(_ connection: ODBCConnection) async throws -> Bool {
         await connection.reset()
+    }
+
+    /// Whether the last session left nothing open on a connection that is still open.
+    public func isClean(_ connection: ODBCConnection) -> Bool {
+        connection.isClean
     }
 }
 

@@ -96,10 +96,14 @@ public final class ODBCSession {
             let result = try statement.run(parameters, fetch: fetch, session: core)
             core.reuse(statement)
             return result
-        } catch  where wasCached && error.sqlState == "0A000" && core.isAutocommitStatement {
+        } catch {
+            core.drop(statement)
             // PostgreSQL refuses a plan whose result columns changed since it was prepared (DDL
             // since then): the failed handle is dropped and the statement, which ran alone and
             // changed nothing, is prepared against the table as it is now and run once more.
+            guard wasCached && error.sqlState == "0A000" && core.isAutocommitStatement else {
+                throw error
+            }
             let fresh = try core.prepare(sql)
             let result = try fresh.run(parameters, fetch: fetch, session: core)
             core.reuse(fresh)

@@ -1,44 +1,68 @@
 /// Prepared statements of one connection by SQL text, least recently used dropped first.
 ///
-/// A statement is taken out while it runs and put back after, so one handle never serves two
-/// executions at once.
+/// A statement is marked taken while it runs and put back after, so one handle never serves
+/// two executions at once. It stays in the table meanwhile: taking costs one lookup and putting
+/// back none, which matters when the same statement runs thousands of times a second.
 ///
-/// A statement that fails is not put back. One that PostgreSQL refuses because DDL changed
-/// its result columns since it was prepared (0A000) is prepared again by ``ODBCSession`` and
-/// run once more when it runs outside a transaction.
+/// A statement that fails is not put back: it is dropped. One that PostgreSQL refuses because
+/// DDL changed its result columns since it was prepared (0A000) is prepared again by
+/// ``ODBCSession`` and run once more when it runs outside a transaction.
 struct StatementCache {
     let capacity: Int
     private var statements: [String: StatementHandle] = [:]
-    private var order: [String] = []
+    /// Counts uses; a statement's ``StatementHandle/lastUse`` orders eviction.
+    private var clock: UInt64 = 0
 
     init(capacity: Int) {
         self.capacity = max(0, capacity)
     }
 
+    /// The statements held, taken or not.
     var count: Int { statements.count }
 
+    /// The statement for `sql` when one is cached and not taken; it is taken until ``put(_:)``.
     mutating func take(_ sql: String) -> StatementHandle? {
-        guard let statement = statements.removeValue(forKey: sql) else {
+        guard let statement = statements[sql], !statement.isTaken else {
             return nil
         }
-        order.removeAll { $0 == sql }
+        statement.isTaken = true
         return statement
     }
 
+    /// Puts back a statement from ``take(_:)``, or caches a newly prepared one.
     mutating func put(_ statement: StatementHandle) {
-        guard capacity > 0 else {
+        clock &+= 1
+        statement.lastUse = clock
+        if statement.isTaken {
+            statement.isTaken = false
             return
         }
-        if statements.updateValue(statement, forKey: statement.sql) == nil {
-            order.append(statement.sql)
+        guard capacity > 0, statements[statement.sql] == nil else {
+            return
         }
-        while order.count > capacity {
-            statements.removeValue(forKey: order.removeFirst())
+        if statements.count >= capacity {
+            evictLeastRecentlyUsed()
+        }
+        statements[statement.sql] = statement
+    }
+
+    /// Forgets a statement from ``take(_:)`` that failed, so the next use prepares it anew.
+    mutating func drop(_ statement: StatementHandle) {
+        if statement.isTaken, statements[statement.sql] === statement {
+            statements.removeValue(forKey: statement.sql)
         }
     }
 
     mutating func removeAll() {
         statements.removeAll()
-        order.removeAll()
+    }
+
+    /// Drops the statement used longest ago that is not taken; a scan, paid only when a new
+    /// statement arrives at a full cache.
+    private mutating func evictLeastRecentlyUsed() {
+        let idle = statements.values.filter { !$0.isTaken }
+        if let oldest = idle.min(by: { $0.lastUse < $1.lastUse }) {
+            statements.removeValue(forKey: oldest.sql)
+        }
     }
 }

@@ -9,6 +9,10 @@ final class StatementHandle {
     /// `nil`; see ``TransactionControl/effect(of:)``.
     let transactionControl: Bool?
     private var shape: ResultReader.Shape?
+    /// Whether a session runs it now; kept by ``StatementCache``.
+    var isTaken = false
+    /// When it last ran, in ``StatementCache``'s count of uses.
+    var lastUse: UInt64 = 0
 
     /// Allocates a handle on `connection` and prepares `sql` on it.
     init(connection: SQLHDBC, sql: String, secrets: Secrets, queryTimeoutSeconds: Int) throws(ODBCError) {
@@ -58,8 +62,11 @@ final class StatementHandle {
         if status != SQLRETURN(SQL_NO_DATA) {
             try session.checkStatement(status, "SQLExecute", handle, secrets)
         }
-        var rowCount: SQLLEN = 0
-        try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
+        // A query's callers read rows, not the count: one driver call less per query.
+        var rowCount: SQLLEN = -1
+        if !fetch {
+            try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
+        }
         let rows =
             fetch && status != SQLRETURN(SQL_NO_DATA)
             ? try ResultReader(statement: handle, secrets: secrets).readAll(shape: &shape) : []

@@ -31,7 +31,7 @@ public protocol ConnectionFactory: Sendable {
 
     /// Whether `connection` still works, checked before lending out one that sat idle past
     /// ``PoolConfiguration/keepAliveThreshold`` or that shares a generation with one found broken.
-    func validate(_ connection: Connection) async -> Bool
+    nonisolated(nonsending) func validate(_ connection: Connection) async -> Bool
 
     /// Sorts an error thrown by ``makeConnection(to:timeout:)`` or by an operation.
     func classify(_ error: any Error) -> ConnectionFailureKind
@@ -46,7 +46,11 @@ public protocol ConnectionFactory: Sendable {
     ///
     /// - Returns: `false` when the connection cannot be made clean and must be closed.
     /// - Throws: Any error; the connection is then closed.
-    func reset(_ connection: Connection) async throws -> Bool
+    nonisolated(nonsending) func reset(_ connection: Connection) async throws -> Bool
+
+    /// Whether `connection` came back clean, so that ``reset(_:)`` need not run: asked on every
+    /// return, without waiting, before `reset` is called.
+    func isClean(_ connection: Connection) -> Bool
 
     /// The thread `connection` does its work on, when it owns one (see ``ThreadAffinity``).
     ///
@@ -57,13 +61,16 @@ public protocol ConnectionFactory: Sendable {
 
 extension ConnectionFactory {
     /// Trusts every idle connection.
-    public func validate(_ connection: Connection) async -> Bool { true }
+    nonisolated(nonsending) public func validate(_ connection: Connection) async -> Bool { true }
 
     /// Does nothing: the drain closes the connection once the timeout has passed.
     public func cancelOperation(on connection: Connection) {}
 
     /// Keeps every returned connection as it is.
-    public func reset(_ connection: Connection) async throws -> Bool { true }
+    nonisolated(nonsending) public func reset(_ connection: Connection) async throws -> Bool { true }
+
+    /// Never sure: ``reset(_:)`` runs on every return.
+    public func isClean(_ connection: Connection) -> Bool { false }
 
     /// No thread of its own: any caller may take any idle connection.
     public func threadAffinity(of connection: Connection) -> ThreadAffinity? { nil }

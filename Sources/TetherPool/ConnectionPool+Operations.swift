@@ -19,10 +19,8 @@ extension ConnectionPool {
     ///   - idempotent: Whether running `body` twice does no harm.
     ///   - body: The operation; it must not keep the connection beyond its return.
     /// - Throws: ``ConnectionPoolError`` when no connection could be had, or the operation's error.
-    public func withConnection<R>(
-        idempotent: Bool = false,
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: (Factory.Connection) async throws -> R
+    nonisolated(nonsending) public func withConnection<R>(
+        idempotent: Bool = false, _ body: nonisolated(nonsending) (Factory.Connection) async throws -> R
     ) async throws -> R {
         // Not yet: borrow + ODBC session cost 7-14 µs more CPU than a C loop's query (0.74x at 8 workers; aim 0.9x).
         do {
@@ -45,14 +43,12 @@ extension ConnectionPool {
     }
 
     /// A lease whose connection passed validation when it needed one.
-    private func lease(isolation: isolated (any Actor)? = #isolation) async throws -> Lease {
+    nonisolated(nonsending) private func lease() async throws -> Lease {
         try await leaseValidated(startingWith: acquireIdle())
     }
 
     /// A lease that passed validation, starting with `first` when one was taken already.
-    private func leaseValidated(
-        startingWith first: Lease?, isolation: isolated (any Actor)? = #isolation
-    ) async throws -> Lease {
+    nonisolated(nonsending) private func leaseValidated(startingWith first: Lease?) async throws -> Lease {
         var next = first
         while true {
             let lease: Lease
@@ -75,24 +71,15 @@ extension ConnectionPool {
     /// Runs `body` once on `lease` and gives the connection back.
     ///
     /// - Throws: ``OperationFailure`` around whatever `body` threw.
-    private func attempt<R>(
-        _ body: (Factory.Connection) async throws -> R, on lease: Lease,
-        isolation: isolated (any Actor)? = #isolation
+    nonisolated(nonsending) private func attempt<R>(
+        _ body: nonisolated(nonsending) (Factory.Connection) async throws -> R, on lease: Lease
     ) async throws -> R {
         operations.add(1, ordering: .relaxed)
         lease.counter.value.add(1, ordering: .relaxed)
         let connection = connection(of: lease)
-        let held = LeaseContext.heldPools
-        let pool = ObjectIdentifier(self)
         let value: R
         do {
-            // The task-local binding is written out here rather than in a helper: one `async`
-            // call less on every borrow.
-            if held.contains(pool) {
-                value = try await body(connection)
-            } else {
-                value = try await LeaseContext.$heldPools.withValue(held.adding(pool)) { try await body(connection) }
-            }
+            value = try await body(connection)
         } catch {
             lease.counter.value.subtract(1, ordering: .relaxed)
             operations.subtract(1, ordering: .relaxed)
@@ -107,34 +94,12 @@ extension ConnectionPool {
         }
         lease.counter.value.subtract(1, ordering: .relaxed)
         operations.subtract(1, ordering: .relaxed)
-        let clean = (try? await factory.reset(connection)) ?? false
+        var clean = factory.isClean(connection)
+        if !clean {
+            clean = (try? await factory.reset(connection)) ?? false
+        }
         release(lease, clean ? .reusable : .discard(.resetFailed))
         return value
-    }
-}
-
-/// Which pools the current task holds a lease from, to name nested acquisition in a timeout.
-enum LeaseContext {
-    @TaskLocal static var heldPools = HeldPools()
-}
-
-/// The pools a task holds leases from; the first needs no allocation, as a task usually holds one.
-struct HeldPools: Sendable {
-    private var first: ObjectIdentifier?
-    private var others: [ObjectIdentifier] = []
-
-    func contains(_ pool: ObjectIdentifier) -> Bool {
-        first == pool || others.contains(pool)
-    }
-
-    func adding(_ pool: ObjectIdentifier) -> HeldPools {
-        var held = self
-        if first == nil {
-            held.first = pool
-        } else {
-            held.others.append(pool)
-        }
-        return held
     }
 }
 

@@ -3,7 +3,7 @@ import TetherLocking
 
 /// A pool of connections made by a ``ConnectionFactory``, hot-swappable between targets.
 ///
-/// Callers borrow a connection with ``withConnection(idempotent:isolation:_:)``. Every connection
+/// Callers borrow a connection with ``withConnection(idempotent:_:)``. Every connection
 /// carries the generation in which its creation started; ``swap(to:)`` and ``reconnect()`` start
 /// a new generation, move new callers to it and drain the old one.
 ///
@@ -68,7 +68,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
             delegate: delegate)
     }
 
-    /// Operations running inside ``withConnection(idempotent:isolation:_:)`` right now, across all
+    /// Operations running inside ``withConnection(idempotent:_:)`` right now, across all
     /// generations; an atomic read without a lock.
     public var activeOperations: Int {
         operations.load(ordering: .relaxed)

@@ -1,5 +1,5 @@
 /// A failure of the pool itself, as opposed to an error thrown by the caller's operation,
-/// which ``ConnectionPool/withConnection(idempotent:isolation:_:)`` rethrows unchanged.
+/// which ``ConnectionPool/withConnection(idempotent:_:)`` rethrows unchanged.
 ///
 /// Match on ``code``; ``underlying`` carries the real cause where there is one.
 public struct ConnectionPoolError: Error, CustomStringConvertible {

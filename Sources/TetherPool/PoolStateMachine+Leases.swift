@@ -7,30 +7,32 @@ extension PoolStateMachine {
 
     /// The fast path: an idle connection when nobody is waiting, without queueing otherwise.
     ///
-    /// `affinity` is the ``ThreadAffinity`` key of the caller's thread, 0 for none.
-    mutating func tryAcquireIdle(affinity: UInt = 0, now: Duration) -> Lease? {
+    /// `affinity` is the ``ThreadAffinity`` key of the caller's thread, 0 for none; `holder`
+    /// the caller task's key (see ``Slot/holder``).
+    mutating func tryAcquireIdle(affinity: UInt = 0, holder: UInt = 0, now: Duration) -> Lease? {
         guard lifecycle == .running, waiters.isEmpty, let slotID = takeIdle(preferring: affinity) else {
             return nil
         }
-        return lease(slotID, now: now)
+        return lease(slotID, holder: holder, now: now)
     }
 
     /// A caller asks for a connection; it gets an idle one at once only when nobody is ahead.
-    mutating func acquire(
-        waiter id: Int, currentTaskHoldsLease: Bool, affinity: UInt = 0, now: Duration
-    ) -> AcquireAction {
+    mutating func acquire(waiter id: Int, holder: UInt = 0, affinity: UInt = 0, now: Duration) -> AcquireAction {
         guard lifecycle == .running else {
             return .fail(ConnectionPoolError(.shutdown))
         }
         if waiters.isEmpty, let slotID = takeIdle(preferring: affinity) {
-            return .leased(lease(slotID, now: now))
+            return .leased(lease(slotID, holder: holder, now: now))
         }
+        // A scan, only on the way to waiting: whether the task already holds one of ours.
+        let holdsLease = holder != 0 && slots.values.contains { $0.state == .leased && $0.holder == holder }
         let timeout =
             isUnavailable
             ? min(configuration.acquireTimeout, configuration.connectTimeout)
             : configuration.acquireTimeout
         let deadline = now + timeout
-        waiters.append(.init(id: id, deadline: deadline, enqueuedAt: now, currentTaskHoldsLease: currentTaskHoldsLease))
+        waiters.append(
+            .init(id: id, deadline: deadline, enqueuedAt: now, holder: holder, currentTaskHoldsLease: holdsLease))
         var actions = startDemandCreations()
         if armedWaiterTimer.map({ deadline < $0 }) ?? true {
             armedWaiterTimer = deadline
@@ -118,7 +120,7 @@ extension PoolStateMachine {
         }
         let waited = now - waiter.enqueuedAt
         counters.recordWait(waited)
-        return [.handOff(waiter: waiter.id, lease(slotID, now: now), waited: waited)]
+        return [.handOff(waiter: waiter.id, lease(slotID, holder: waiter.holder, now: now), waited: waited)]
     }
 
     /// The idle connection that owns the caller's thread when there is one, else the one used last.
@@ -129,7 +131,7 @@ extension PoolStateMachine {
         return idle.popLast()
     }
 
-    private mutating func lease(_ slotID: Int, now: Duration) -> Lease {
+    private mutating func lease(_ slotID: Int, holder: UInt, now: Duration) -> Lease {
         // Changed in place through its index: one hash lookup on every borrow instead of two.
         guard let index = slots.index(forKey: slotID),
             case let state = slots.values[index].state, state == .idle || state == .prepared
@@ -142,6 +144,7 @@ extension PoolStateMachine {
         let lease = Lease(
             connectionID: slotID, generation: slot.generation, needsValidation: stale || slot.suspect)
         slots.values[index].state = .leased
+        slots.values[index].holder = holder
         slots.values[index].suspect = false
         generations[slot.generation]?.leased += 1
         leasedTotal += 1

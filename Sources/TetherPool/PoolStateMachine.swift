@@ -71,6 +71,9 @@ struct PoolStateMachine {
         let retireAt: Duration?
         /// The ``ThreadAffinity`` key of the thread the connection owns; 0 for none.
         var affinity: UInt = 0
+        /// A key for the task the connection is lent to, given by the shell; 0 when unknown.
+        /// Only a waiting task's own leases are looked up by it, to name nested acquisition.
+        var holder: UInt = 0
         var state: SlotState
         var lastUsed: Duration
         var suspect = false

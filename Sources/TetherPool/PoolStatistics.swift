@@ -10,7 +10,7 @@ public struct PoolGauges: Sendable, Hashable {
     public var waiting: Int
     /// The generation that serves new callers.
     public var generation: Int
-    /// Operations running inside ``ConnectionPool/withConnection(idempotent:isolation:_:)``.
+    /// Operations running inside ``ConnectionPool/withConnection(idempotent:_:)``.
     public var activeOperations: Int
 
     /// Makes a set of gauges, for comparing in tests.

@@ -7,6 +7,8 @@ struct WaiterQueue {
         let id: Int
         let deadline: Duration
         let enqueuedAt: Duration
+        /// The waiting task's key (see ``PoolStateMachine/Slot/holder``); its lease gets it.
+        let holder: UInt
         let currentTaskHoldsLease: Bool
     }
 

@@ -51,16 +51,16 @@ extension Array where Element == Machine.Action {
 
 extension Machine {
     /// Acquires for `waiter`, expecting to wait, and returns the actions.
-    mutating func expectWait(_ waiter: Int, at now: Duration = .zero, holdsLease: Bool = false) -> [Action] {
-        guard case .wait(let actions) = acquire(waiter: waiter, currentTaskHoldsLease: holdsLease, now: now) else {
+    mutating func expectWait(_ waiter: Int, at now: Duration = .zero, holder: UInt = 0) -> [Action] {
+        guard case .wait(let actions) = acquire(waiter: waiter, holder: holder, now: now) else {
             preconditionFailure("expected waiter \(waiter) to wait")
         }
         return actions
     }
 
     /// Acquires, expecting an idle connection at once.
-    mutating func expectLease(at now: Duration = .zero) -> Lease {
-        guard case .leased(let lease) = acquire(waiter: makeID(), currentTaskHoldsLease: false, now: now) else {
+    mutating func expectLease(at now: Duration = .zero, holder: UInt = 0) -> Lease {
+        guard case .leased(let lease) = acquire(waiter: makeID(), holder: holder, now: now) else {
             preconditionFailure("expected an idle connection")
         }
         return lease

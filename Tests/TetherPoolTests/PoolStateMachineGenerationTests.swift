@@ -112,7 +112,7 @@ struct PoolStateMachineGenerationTests {
         _ = machine.expectWait(9)
         let actions = machine.shutdown(now: .zero)
         #expect(actions.failures.map(\.error.code) == [.shutdown])
-        guard case .fail(let error) = machine.acquire(waiter: 10, currentTaskHoldsLease: false, now: .zero) else {
+        guard case .fail(let error) = machine.acquire(waiter: 10, now: .zero) else {
             Issue.record("acquire after shutdown must fail")
             return
         }

@@ -89,16 +89,31 @@ struct PoolStateMachineLeaseTests {
         #expect(machine.counters.acquireTimeouts == 1)
     }
 
-    @Test("P6: a timeout of a task that holds a lease says so")
+    @Test("P6: a timeout of a task that holds a lease says so; another task's timeout does not")
     func nestedAcquisitionDiagnostic() {
         var machine = Machine(configuration: .testing(maximum: 1))
         _ = machine.fill(1)
-        _ = machine.expectLease()
-        _ = machine.expectWait(2, holdsLease: true)
-        let error = machine.waiterTimerFired(armedFor: .seconds(10), now: .seconds(10)).failures.first?.error
-        #expect(error?.code == .acquireTimeout)
+        _ = machine.expectLease(holder: 5)
+        _ = machine.expectWait(2, holder: 5)
+        _ = machine.expectWait(3, holder: 6)
+        let failures = machine.waiterTimerFired(armedFor: .seconds(10), now: .seconds(10)).failures
+        let nested = failures.first { $0.waiter == 2 }?.error
+        #expect(nested?.code == .acquireTimeout)
+        #expect(nested?.currentTaskHoldsLease == true)
+        #expect(nested?.description.contains("nested acquisition") == true)
+        #expect(failures.first { $0.waiter == 3 }?.error.currentTaskHoldsLease == false)
+    }
+
+    @Test("P6: a connection handed to a waiter counts as held by the waiting task")
+    func handOffCarriesHolder() {
+        var machine = Machine(configuration: .testing(maximum: 1))
+        _ = machine.fill(1)
+        let first = machine.expectLease(holder: 5)
+        _ = machine.expectWait(2, holder: 6)
+        _ = machine.release(first, .reusable, now: .seconds(1))
+        _ = machine.expectWait(3, at: .seconds(1), holder: 6)
+        let error = machine.waiterTimerFired(armedFor: .seconds(11), now: .seconds(11)).failures.first?.error
         #expect(error?.currentTaskHoldsLease == true)
-        #expect(error?.description.contains("nested acquisition") == true)
     }
 
     @Test("an evicted connection frees its slot and marks its generation's idle connections for validation")
