@@ -4,6 +4,8 @@
 # from C (raw_odbc_peer, one connection per thread, no pool), at 1 and 8 workers.
 # Each pair runs ROUNDS times, alternating, SECONDS each; the median of each side is reported
 # as one JSON line per worker count. Run it under scripts/with-test-servers.sh.
+# Last, the same pair at one worker against SQLite (sqliteodbc, a file in a temporary
+# directory): no network and no server, so what is left is the libraries' own cost per query.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -30,3 +32,18 @@ for workers in 1 8; do
     printf '{"suite":"pool","case":"select1-%s-worker","unit":"qps","ours":%s,"peer":"raw-odbc","peer_value":%s,"ratio":%s}\n' \
         "$workers" "$our_value" "$peer_value" "$ratio"
 done
+
+: "${TETHER_SQLITE_DRIVER:?run under scripts/with-test-servers.sh}"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+sqlite_dsn="Driver=$TETHER_SQLITE_DRIVER;Database=$scratch/bench.sqlite;"
+peer_runs=() our_runs=()
+for _ in $(seq 1 "$rounds"); do
+    peer_runs+=("$("$peer" "$sqlite_dsn" 1 "$seconds")")
+    our_runs+=("$("$ours" "$sqlite_dsn" 1 "$seconds")")
+done
+peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
+our_value="$(printf '%s\n' "${our_runs[@]}" | median)"
+ratio="$(awk -v o="$our_value" -v p="$peer_value" 'BEGIN { printf "%.2f", o / p }')"
+printf '{"suite":"pool","case":"select1-sqlite-1-worker","unit":"qps","ours":%s,"peer":"raw-odbc","peer_value":%s,"ratio":%s}\n' \
+    "$our_value" "$peer_value" "$ratio"
