@@ -20,7 +20,7 @@ final class ConnectionCore {
     var hasSQLTransaction = false
     /// The session running now; `nil` for work outside sessions (reset, shutdown).
     private(set) var session: SessionToken?
-    var cache: StatementCache
+    var cache: StatementCache<StatementHandle>
 
     init(
         environment: ODBCEnvironment, configuration: ODBCConnection.Configuration, cancelSlot: CancelSlot,

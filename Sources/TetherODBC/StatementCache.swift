@@ -7,10 +7,10 @@
 /// A statement that fails is not put back: it is dropped. One that PostgreSQL refuses because
 /// DDL changed its result columns since it was prepared (0A000) is prepared again by
 /// ``ODBCSession`` and run once more when it runs outside a transaction.
-struct StatementCache {
+struct StatementCache<Statement: CachedStatement> {
     let capacity: Int
-    private var statements: [String: StatementHandle] = [:]
-    /// Counts uses; a statement's ``StatementHandle/lastUse`` orders eviction.
+    private var statements: [String: Statement] = [:]
+    /// Counts uses; a statement's ``CachedStatement/lastUse`` orders eviction.
     private var clock: UInt64 = 0
 
     init(capacity: Int) {
@@ -21,7 +21,7 @@ struct StatementCache {
     var count: Int { statements.count }
 
     /// The statement for `sql` when one is cached and not taken; it is taken until ``put(_:)``.
-    mutating func take(_ sql: String) -> StatementHandle? {
+    mutating func take(_ sql: String) -> Statement? {
         guard let statement = statements[sql], !statement.isTaken else {
             return nil
         }
@@ -30,7 +30,7 @@ struct StatementCache {
     }
 
     /// Puts back a statement from ``take(_:)``, or caches a newly prepared one.
-    mutating func put(_ statement: StatementHandle) {
+    mutating func put(_ statement: Statement) {
         clock &+= 1
         statement.lastUse = clock
         if statement.isTaken {
@@ -43,11 +43,14 @@ struct StatementCache {
         if statements.count >= capacity {
             evictLeastRecentlyUsed()
         }
-        statements[statement.sql] = statement
+        // Every statement held is running (a cache of one, during a retry): not kept.
+        if statements.count < capacity {
+            statements[statement.sql] = statement
+        }
     }
 
     /// Forgets a statement from ``take(_:)`` that failed, so the next use prepares it anew.
-    mutating func drop(_ statement: StatementHandle) {
+    mutating func drop(_ statement: Statement) {
         if statement.isTaken, statements[statement.sql] === statement {
             statements.removeValue(forKey: statement.sql)
         }
@@ -65,4 +68,13 @@ struct StatementCache {
             statements.removeValue(forKey: oldest.sql)
         }
     }
+}
+
+/// What ``StatementCache`` keeps: a prepared statement with the cache's two marks on it.
+protocol CachedStatement: AnyObject {
+    var sql: String { get }
+    /// Whether a session runs it now.
+    var isTaken: Bool { get set }
+    /// When it last ran, in the cache's count of uses.
+    var lastUse: UInt64 { get set }
 }

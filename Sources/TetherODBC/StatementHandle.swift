@@ -1,7 +1,7 @@
 import CTetherODBC
 
 /// One prepared ODBC statement handle, owned by the connection thread.
-final class StatementHandle {
+final class StatementHandle: CachedStatement {
     let handle: SQLHSTMT
     let sql: String
     /// `true` when the SQL leaves a transaction open (`BEGIN`, also after a comment or in a
@@ -9,9 +9,7 @@ final class StatementHandle {
     /// `nil`; see ``TransactionControl/effect(of:)``.
     let transactionControl: Bool?
     private var shape: ResultReader.Shape?
-    /// Whether a session runs it now; kept by ``StatementCache``.
     var isTaken = false
-    /// When it last ran, in ``StatementCache``'s count of uses.
     var lastUse: UInt64 = 0
 
     /// Allocates a handle on `connection` and prepares `sql` on it.
