@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // Warnings stay warnings for users who depend on us; CI turns them into errors with
