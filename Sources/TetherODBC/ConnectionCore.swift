@@ -122,7 +122,10 @@ final class ConnectionCore {
             hasOpenWork = true
         }
         if let opens = statement.transactionControl {
-            hasSQLTransaction = opens
+            // A batch that failed may have stopped between a `BEGIN` and the `COMMIT` after it (or
+            // after an earlier `BEGIN`, before its own `COMMIT`): the transaction stays open.
+            let failed = ctether_SQL_SUCCEEDED(status) == 0 && status != SQLRETURN(SQL_NO_DATA)
+            hasSQLTransaction = opens || failed
         }
         return status
     }

@@ -54,6 +54,32 @@ struct SQLTransactionResetTests {
         }
     }
 
+    @Test("P7: a batch that fails before its COMMIT leaves the transaction open for reset, not for the next borrower")
+    func batchFailingBeforeCommit() async throws {
+        let table = "odbc_batch_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (i INTEGER)")
+        let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
+        let (open, rows, created) = try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            let open = try await pool.withConnection { connection in
+                try await connection.withSession { session in
+                    try session.execute("BEGIN")
+                    try session.execute("INSERT INTO \(table) VALUES (1)")
+                    // The batch stops at the division; its COMMIT never runs and the transaction is aborted.
+                    #expect(throws: ODBCError.self) { try session.execute("SELECT 1/0; COMMIT") }
+                    return session.isInTransaction
+                }
+            }
+            let rows = try await pool.withConnection { connection in
+                try await connection.withSession { try $0.query("SELECT i FROM \(table)").count }
+            }
+            return (open, rows, pool.counters.created)
+        }
+        try await Databases.administer("DROP TABLE \(table)")
+        #expect(open)
+        #expect(rows == 0)
+        #expect(created == 1)
+    }
+
     /// The state of backend `pid` seen from another connection: `idle`, `idle in transaction`, ...
     private func backendState(_ pid: Int) async throws -> String? {
         try await Databases.with(Databases.postgres()) { observer in
