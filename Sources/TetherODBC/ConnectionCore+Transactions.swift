@@ -39,6 +39,7 @@ extension ConnectionCore {
                 try endTransaction(commit: false)
                 try setAutocommit(true)
             }
+            retired.removeAll()
             resetFlag.needsReset.store(false, ordering: .releasing)
             return true
         } catch {
@@ -75,6 +76,7 @@ extension ConnectionCore {
             _ = reset()
         }
         cache.removeAll()
+        retired.removeAll()
         if let handle {
             // Not yet: a handle left allocated is counted on its environment only; no pool delegate hears of it.
             if let refusal = ConnectionRelease.driver(handle, secrets: secrets).run(connected: isConnected) {

@@ -21,6 +21,10 @@ final class ConnectionCore {
     /// The session running now; `nil` for work outside sessions (reset, shutdown).
     private(set) var session: SessionToken?
     var cache: StatementCache<StatementHandle>
+    /// Statements let go while an SQL transaction is open, freed once it has ended: psqlODBC
+    /// answers the `DEALLOCATE` that freeing one sends by committing that transaction after the
+    /// next statement, behind a later `ROLLBACK`'s back.
+    var retired: [StatementHandle] = []
 
     init(
         environment: ODBCEnvironment, configuration: ODBCConnection.Configuration, cancelSlot: CancelSlot,
@@ -97,12 +101,23 @@ final class ConnectionCore {
 
     /// Hands a statement from ``statement(for:)`` back to the cache.
     func reuse(_ statement: StatementHandle) {
-        cache.put(statement)
+        if let letGo = cache.put(statement) {
+            retire(letGo)
+        }
     }
 
     /// Forgets a statement from ``statement(for:)`` that failed: the next use prepares it anew.
     func drop(_ statement: StatementHandle) {
         cache.drop(statement)
+        retire(statement)
+    }
+
+    /// Keeps `statement`, which nobody uses any more, until the SQL transaction open now has
+    /// ended; without one it is freed as soon as its last user lets it go.
+    func retire(_ statement: StatementHandle) {
+        if hasSQLTransaction {
+            retired.append(statement)
+        }
     }
 
     func prepare(_ sql: String) throws(ODBCError) -> StatementHandle {
@@ -122,7 +137,13 @@ final class ConnectionCore {
             hasOpenWork = true
         }
         if let opens = statement.transactionControl {
-            hasSQLTransaction = opens
+            // A batch that failed may have stopped between a `BEGIN` and the `COMMIT` after it (or
+            // after an earlier `BEGIN`, before its own `COMMIT`): the transaction stays open.
+            let failed = ctether_SQL_SUCCEEDED(status) == 0 && status != SQLRETURN(SQL_NO_DATA)
+            hasSQLTransaction = opens || failed
+            if !hasSQLTransaction {
+                retired.removeAll()
+            }
         }
         return status
     }

@@ -128,6 +128,10 @@ public final class ODBCStatement {
         self.core = core
     }
 
+    deinit {
+        core.retire(handle)
+    }
+
     /// The SQL text it was prepared from.
     public var sql: String { handle.sql }
 

@@ -30,23 +30,26 @@ struct StatementCache<Statement: CachedStatement> {
     }
 
     /// Puts back a statement from ``take(_:)``, or caches a newly prepared one.
-    mutating func put(_ statement: Statement) {
+    ///
+    /// - Returns: The statement the cache let go: the one it evicted, or `statement` when not kept.
+    @discardableResult
+    mutating func put(_ statement: Statement) -> Statement? {
         clock &+= 1
         statement.lastUse = clock
         if statement.isTaken {
             statement.isTaken = false
-            return
+            return nil
         }
         guard capacity > 0, statements[statement.sql] == nil else {
-            return
+            return statement
         }
-        if statements.count >= capacity {
-            evictLeastRecentlyUsed()
-        }
+        let evicted = statements.count >= capacity ? evictLeastRecentlyUsed() : nil
         // Every statement held is running (a cache of one, during a retry): not kept.
-        if statements.count < capacity {
-            statements[statement.sql] = statement
+        guard statements.count < capacity else {
+            return statement
         }
+        statements[statement.sql] = statement
+        return evicted
     }
 
     /// Forgets a statement from ``take(_:)`` that failed, so the next use prepares it anew.
@@ -62,11 +65,9 @@ struct StatementCache<Statement: CachedStatement> {
 
     /// Drops the statement used longest ago that is not taken; a scan, paid only when a new
     /// statement arrives at a full cache.
-    private mutating func evictLeastRecentlyUsed() {
+    private mutating func evictLeastRecentlyUsed() -> Statement? {
         let idle = statements.values.filter { !$0.isTaken }
-        if let oldest = idle.min(by: { $0.lastUse < $1.lastUse }) {
-            statements.removeValue(forKey: oldest.sql)
-        }
+        return idle.min(by: { $0.lastUse < $1.lastUse }).flatMap { statements.removeValue(forKey: $0.sql) }
     }
 }
 

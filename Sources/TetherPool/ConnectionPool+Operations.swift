@@ -61,6 +61,7 @@ extension ConnectionPool {
             if !lease.needsValidation {
                 return lease
             }
+            // Not yet: a caller cancelled here fails the check and closes a healthy connection (failed-validation).
             if await factory.validate(connection(of: lease)) {
                 return lease
             }

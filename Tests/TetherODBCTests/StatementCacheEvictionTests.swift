@@ -79,4 +79,22 @@ struct StatementCacheEvictionTests {
         #expect(cache.count == 0)
         #expect(cache.take("A") == nil)
     }
+
+    @Test("put names the statement the cache lets go: the one evicted, or the one it does not keep")
+    func putNamesWhatItLetsGo() {
+        var cache = StatementCache<Entry>(capacity: 1)
+        let a = Entry("A")
+        #expect(cache.put(a) == nil)
+        let b = Entry("B")
+        #expect(cache.put(b) === a)
+        let running = cache.take("B")
+        #expect(running === b)
+        let c = Entry("C")
+        #expect(cache.put(c) === c, "a cache whose only statement runs keeps no new one")
+        let twin = Entry("B")
+        #expect(cache.put(twin) === twin, "the text is cached already")
+        #expect(cache.put(b) == nil)
+        var none = StatementCache<Entry>(capacity: 0)
+        #expect(none.put(a) === a)
+    }
 }
