@@ -36,7 +36,8 @@ extension ConnectionPool {
             continuation?.resume(throwing: CancellationError())
         }
         if Task.isCancelled {
-            release(lease, .reusable)
+            // Unused: a connection handed over due for validation stays due for it.
+            release(lease, .unused)
             throw CancellationError()
         }
         return lease

@@ -61,9 +61,14 @@ extension ConnectionPool {
             if !lease.needsValidation {
                 return lease
             }
-            // Not yet: a caller cancelled here fails the check and closes a healthy connection (failed-validation).
             if await factory.validate(connection(of: lease)) {
                 return lease
+            }
+            if Task.isCancelled {
+                // The check may have failed only because its caller was cancelled (a round trip
+                // is): the connection goes back as it was, to be checked by its next borrower.
+                release(lease, .unused)
+                throw CancellationError()
             }
             release(lease, .discard(.failedValidation))
         }

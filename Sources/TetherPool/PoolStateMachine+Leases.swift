@@ -43,6 +43,9 @@ extension PoolStateMachine {
 
     enum Disposition: Equatable {
         case reusable
+        /// Given back without use, its validation not passed (the caller was cancelled before
+        /// or during the check): idle again as it was, still due for that check.
+        case unused
         case discard(CloseReason)
     }
 
@@ -66,9 +69,14 @@ extension PoolStateMachine {
             generation.drained += 1
         }
         generations[slot.generation] = generation
-        if disposition == .reusable, generation.phase == .current, lifecycle == .running, !slot.closeOnRelease {
+        let keeps = disposition == .reusable || disposition == .unused
+        if keeps, generation.phase == .current, lifecycle == .running, !slot.closeOnRelease {
             slots.values[index].state = .idle
-            slots.values[index].lastUsed = now
+            if disposition == .reusable {
+                slots.values[index].lastUsed = now
+            } else {
+                slots.values[index].suspect = lease.needsValidation
+            }
             return serve(slot.id, now: now)
         }
         var actions: [Action]
@@ -79,7 +87,7 @@ extension PoolStateMachine {
                 counters.evictions += 1
                 markIdleSuspect(generation: slot.generation)
             }
-        case .reusable:
+        case .reusable, .unused:
             let reason = generation.phase == .current ? CloseReason.lifetime : generation.closeReason
             actions = [closeSlot(slot.id, reason: reason)]
         }

@@ -124,10 +124,11 @@ public final class FakeConnectionFactory: ConnectionFactory {
         connection.close()
     }
 
-    /// Counts the validation; a killed or closed connection fails it.
+    /// Counts the validation; a killed or closed connection fails it, and so does a cancelled
+    /// caller, as a real round trip would.
     public func validate(_ connection: FakeConnection) async -> Bool {
         state.withLock { $0.validations += 1 }
-        return connection.isAlive
+        return connection.isAlive && !Task.isCancelled
     }
 
     /// The kind a ``FakeConnectionError`` carries; anything else is ``ConnectionFailureKind/other``.

@@ -128,6 +128,20 @@ struct PoolStateMachineLeaseTests {
         #expect(next.needsValidation)
     }
 
+    @Test("a connection given back unused stays due for validation and keeps its idle time")
+    func unusedKeepsValidationDue() {
+        var machine = Machine(configuration: .testing())
+        _ = machine.fill(1)
+        let stale = machine.expectLease(at: .seconds(60))
+        #expect(stale.needsValidation)
+        let actions = machine.release(stale, .unused, now: .seconds(61))
+        #expect(actions.closes.isEmpty)
+        let again = machine.expectLease(at: .seconds(62))
+        #expect(again.needsValidation)
+        _ = machine.release(again, .reusable, now: .seconds(62))
+        #expect(!machine.expectLease(at: .seconds(63)).needsValidation)
+    }
+
     @Test("a connection idle past the keep-alive threshold is validated before use")
     func keepAliveValidation() {
         var machine = Machine(configuration: .testing())
