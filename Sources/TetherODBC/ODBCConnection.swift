@@ -110,7 +110,10 @@ public final class ODBCConnection: Sendable {
         async throws -> R
     {
         let token = SessionToken()
-        return try await withTaskCancellationHandler {
+        // `@concurrent`: the operation leaves the caller's actor, if any, before a session can
+        // run in place, so a blocking ODBC call never holds an actor (an actor's code may run on
+        // a connection thread when its task prefers ConnectionThreadExecutor).
+        return try await withTaskCancellationHandler { @concurrent in
             // A task that ConnectionThreadExecutor runs on this very thread needs no hop.
             if let result = thread.runHere({ core in core.runSession(token, body) }) {
                 return try result.get()
