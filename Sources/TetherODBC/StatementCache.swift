@@ -10,6 +10,10 @@
 struct StatementCache<Statement: CachedStatement> {
     let capacity: Int
     private var statements: [String: Statement] = [:]
+    /// The statement put back last, while the cache holds it: a loop running one statement
+    /// finds it with a string comparison (the same literal: one pointer comparison) instead
+    /// of hashing its SQL.
+    private var last: Statement?
     /// Counts uses; a statement's ``CachedStatement/lastUse`` orders eviction.
     private var clock: UInt64 = 0
 
@@ -22,6 +26,10 @@ struct StatementCache<Statement: CachedStatement> {
 
     /// The statement for `sql` when one is cached and not taken; it is taken until ``put(_:)``.
     mutating func take(_ sql: String) -> Statement? {
+        if let last, !last.isTaken, last.sql == sql {
+            last.isTaken = true
+            return last
+        }
         guard let statement = statements[sql], !statement.isTaken else {
             return nil
         }
@@ -38,17 +46,22 @@ struct StatementCache<Statement: CachedStatement> {
         statement.lastUse = clock
         if statement.isTaken {
             statement.isTaken = false
+            last = statement
             return nil
         }
         guard capacity > 0, statements[statement.sql] == nil else {
             return statement
         }
         let evicted = statements.count >= capacity ? evictLeastRecentlyUsed() : nil
+        if let evicted, evicted === last {
+            last = nil
+        }
         // Every statement held is running (a cache of one, during a retry): not kept.
         guard statements.count < capacity else {
             return statement
         }
         statements[statement.sql] = statement
+        last = statement
         return evicted
     }
 
@@ -57,10 +70,14 @@ struct StatementCache<Statement: CachedStatement> {
         if statement.isTaken, statements[statement.sql] === statement {
             statements.removeValue(forKey: statement.sql)
         }
+        if statement === last {
+            last = nil
+        }
     }
 
     mutating func removeAll() {
         statements.removeAll()
+        last = nil
     }
 
     /// Drops the statement used longest ago that is not taken; a scan, paid only when a new

@@ -97,4 +97,23 @@ struct StatementCacheEvictionTests {
         var none = StatementCache<Entry>(capacity: 0)
         #expect(none.put(a) === a)
     }
+
+    @Test("the statement used last is found again, also after another one ran, and never when dropped")
+    func lastUsedFastPath() {
+        var cache = StatementCache<Entry>(capacity: 2)
+        let a = use("A", in: &cache)
+        #expect(use("A", in: &cache) === a)
+        let b = use("B", in: &cache)
+        #expect(use("A", in: &cache) === a)
+        #expect(use("B", in: &cache) === b)
+        let taken = cache.take("B")
+        #expect(taken === b)
+        cache.drop(b)
+        #expect(cache.take("B") == nil)
+        let c = use("C", in: &cache)
+        use("D", in: &cache)
+        #expect(cache.count == 2)
+        #expect(cache.take("A") == nil, "A was used longest ago and evicted")
+        #expect(cache.take("C") === c)
+    }
 }
