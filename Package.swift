@@ -123,7 +123,7 @@ let package = Package(
             name: "ODBCBench", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",
             swiftSettings: strict),
         .testTarget(
-            name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit"],
+            name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit", "TetherLocking"],
             swiftSettings: strict),
         .testTarget(
             name: "TetherLeakTests",

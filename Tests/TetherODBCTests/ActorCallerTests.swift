@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TetherLocking
 import TetherODBC
 import TetherPool
 
@@ -125,7 +126,7 @@ private actor Borrower {
 
 /// What happened, in order, across the tasks of one test.
 private final class EventLog: Sendable {
-    private let events = Mutex<[String]>([])
+    private let events = Locked<[String]>([])
 
     func append(_ event: String) {
         events.withLock { $0.append(event) }

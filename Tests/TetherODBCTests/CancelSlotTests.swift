@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TetherLocking
 
 @testable import TetherODBC
 
@@ -7,7 +8,7 @@ import Testing
 struct CancelSlotTests {
     /// Records the `SQLCancel` calls and holds the scheduled repeats until the test runs them.
     final class Driver: Sendable {
-        private let state = Mutex<(cancels: [UInt], delays: [Duration], jobs: [@Sendable () -> Void])>(([], [], []))
+        private let state = Locked<(cancels: [UInt], delays: [Duration], jobs: [@Sendable () -> Void])>(([], [], []))
 
         /// A slot whose cancels and repeats this driver records.
         func makeSlot() -> CancelSlot {

@@ -2,6 +2,7 @@ import CTetherODBC
 import Foundation
 import Synchronization
 import Testing
+import TetherLocking
 import TetherPool
 
 @testable import TetherODBC
@@ -194,7 +195,7 @@ private actor Tally {
 
 /// Thread ids that several tasks collect.
 private final class ThreadIDs: Sendable {
-    private let ids = Mutex<Set<Int32>>([])
+    private let ids = Locked<Set<Int32>>([])
 
     var all: Set<Int32> { ids.withLock { $0 } }
 
