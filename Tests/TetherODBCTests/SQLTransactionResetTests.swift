@@ -33,9 +33,7 @@ struct SQLTransactionResetTests {
             #expect(try await backendState(first) == "idle")
             return (first, second, seen)
         }
-        let committed = try await Databases.with(Databases.postgres()) { other in
-            try await other.withSession { try $0.query("SELECT count(*) FROM \(table)")[0].decode(Int.self, at: 0) }
-        }
+        let committed = try await rowsCommitted(in: table)
         try await Databases.administer("DROP TABLE \(table)")
         #expect(first == second)
         #expect(seen == 0)
@@ -125,12 +123,17 @@ struct SQLTransactionResetTests {
                 try await connection.withSession { try $0.query("SELECT i FROM \(table)").count }
             }
         }
-        let committed = try await Databases.with(Databases.postgres()) { other in
-            try await other.withSession { try $0.query("SELECT count(*) FROM \(table)")[0].decode(Int.self, at: 0) }
-        }
+        let committed = try await rowsCommitted(in: table)
         try await Databases.administer("DROP TABLE \(table)")
         #expect(seen == 0)
         #expect(committed == 0)
+    }
+
+    /// The rows of `table` that another connection sees: only what was committed.
+    private func rowsCommitted(in table: String) async throws -> Int {
+        try await Databases.with(Databases.postgres()) { other in
+            try await other.withSession { try $0.query("SELECT count(*) FROM \(table)")[0].decode(Int.self, at: 0) }
+        }
     }
 
     /// The state of backend `pid` seen from another connection: `idle`, `idle in transaction`, ...
