@@ -15,16 +15,19 @@ extension ConnectionPool {
                     if Task.isCancelled {
                         return [.resume(continuation, .failure(CancellationError()), waited: nil)]
                     }
+                    let now = clock.elapsed()
+                    // Connections parked on their threads count for the machine before anyone waits.
+                    let reclaimed = state.effects(for: state.reclaimParked(now: now))
                     let acquisition = state.machine.acquire(
-                        waiter: id, holder: holder, affinity: ThreadAffinity.current?.key ?? 0, now: clock.elapsed())
+                        waiter: id, holder: holder, affinity: ThreadAffinity.current?.key ?? 0, now: now)
                     switch acquisition {
                     case .leased(let ticket):
-                        return [.resume(continuation, .success(state.lease(ticket)), waited: .zero)]
+                        return reclaimed + [.resume(continuation, .success(state.lease(ticket)), waited: .zero)]
                     case .fail(let error):
-                        return [.resume(continuation, .failure(error), waited: nil)]
+                        return reclaimed + [.resume(continuation, .failure(error), waited: nil)]
                     case .wait(let actions):
                         state.waiters[id] = continuation
-                        return state.effects(for: actions)
+                        return reclaimed + state.effects(for: actions)
                     }
                 }
                 perform(effects)
@@ -56,11 +59,37 @@ extension ConnectionPool {
         return lease
     }
 
+    /// The connection parked in the calling thread's cell by this pool, if any; lock-free.
+    func takeParked() -> Lease? {
+        guard let cell = ParkCell.current, cell.pool == ObjectIdentifier(self),
+            let (parked, since) = cell.take(holder: Self.currentTaskKey)
+        else {
+            return nil
+        }
+        let stale = configuration.keepAliveThreshold.map { clock.elapsed() - since > $0 } ?? false
+        let ticket = Machine.Lease(
+            connectionID: parked.ticket.connectionID, generation: parked.generation, needsValidation: stale)
+        delegate?.leaseAcquired(waited: .zero)
+        return Lease(
+            ticket: ticket, connection: parked.connection, counter: parked.counter, cell: cell, parkedSince: since)
+    }
+
+    /// Parks `lease`, given back clean, in its connection's cell when it has one that is on;
+    /// `false` when it must go back through the machine.
+    func park(_ lease: Lease) -> Bool {
+        guard let cell = lease.cell else {
+            return false
+        }
+        return cell.park(lease, at: clock.elapsed())
+    }
+
     /// Gives `lease` back.
     func release(_ lease: Lease, _ disposition: Machine.Disposition) {
+        // The machine takes the connection back: its cell, if lent through it, is off from now.
+        lease.cell?.state.store(ParkCell.off, ordering: .relaxed)
         let now = clock.elapsed()
         let effects = state.withLock {
-            $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now))
+            $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now, lastUsed: lease.parkedSince))
         }
         if !effects.isEmpty {
             perform(effects)

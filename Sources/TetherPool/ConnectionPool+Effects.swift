@@ -7,6 +7,10 @@ struct PoolLease: Sendable {
     let connection: any Sendable
     /// The active-operation counter of the lease's generation.
     let counter: OperationCounter
+    /// The cell the connection may park in when given back (see ``ParkCell``).
+    var cell: ParkCell?
+    /// When the connection was parked before this loan, for a lease taken from its cell.
+    var parkedSince: Duration?
 
     var generation: Int { ticket.generation }
     var needsValidation: Bool { ticket.needsValidation }
@@ -33,6 +37,10 @@ struct PoolState {
     var closing: [Int: Int] = [:]
     var finishedSwaps: [(continuation: CheckedContinuation<SwapReport, Never>?, report: SwapReport)] = []
     var generationOperations: [Int: OperationCounter] = [:]
+    /// The cells of the connections that own a thread, by the machine's number for them.
+    var cells: [Int: ParkCell] = [:]
+    /// The pool's identity, which its cells carry.
+    var owner: ObjectIdentifier?
     /// The counter asked for last, kept aside from the dictionary: nearly every lease asks for
     /// the current generation's.
     var lastCounter: (generation: Int, counter: OperationCounter)?
@@ -78,12 +86,17 @@ struct PoolState {
         return PoolLease(ticket: ticket, connection: connection, counter: operationCounter(ticket.generation))
     }
 
-    /// The fast path: an idle connection when nobody waits.
+    /// The fast path: an idle connection when nobody waits. A caller on the connection's own
+    /// thread gets it through the connection's cell, where it may park when given back.
     mutating func tryAcquireIdle(affinity: UInt, holder: UInt, now: Duration) -> PoolLease? {
         guard let ticket = machine.tryAcquireIdle(affinity: affinity, holder: holder, now: now) else {
             return nil
         }
-        return lease(ticket)
+        var lent = lease(ticket)
+        if affinity != 0, machine.slotByAffinity[affinity] == ticket.connectionID {
+            lent.cell = lendThroughCell(ticket.connectionID, holder: holder)
+        }
+        return lent
     }
 
     /// Files a connection that a creation produced and hands it on.
@@ -92,9 +105,14 @@ struct PoolState {
     ) -> [PoolEffect] {
         let id = machine.makeID()
         connections[id] = connection
+        if affinity != nil, let owner {
+            cells[id] = ParkCell(pool: owner, connectionID: id)
+        }
         let factor = Double.random(in: 0..<1, using: &random)
+        let reclaimed = reclaimParked(now: now)
         return effects(
-            for: machine.connectionCreated(
+            for: reclaimed
+                + machine.connectionCreated(
                 creation: creation, connection: id, affinity: affinity?.key ?? 0, now: now, lifetimeFactor: factor))
     }
 
@@ -103,13 +121,17 @@ struct PoolState {
         guard let target = target ?? targets[machine.latest] else {
             preconditionFailure("pool: no target for generation \(machine.latest)")
         }
-        let actions = machine.requestSwap(id: id, kind: kind, now: now)
+        let reclaimed = reclaimParked(now: now)
+        let actions = reclaimed + machine.requestSwap(id: id, kind: kind, now: now)
         targets[machine.latest] = target
         targets = targets.filter { machine.generations[$0.key] != nil }
         return effects(for: actions)
     }
 
     private mutating func removeConnection(_ id: Int) -> any Sendable {
+        if let cell = cells.removeValue(forKey: id), case .parked = cell.turnOff() {
+            preconditionFailure("pool: connection \(id) closed while parked in its cell")
+        }
         guard let connection = connections.removeValue(forKey: id) else {
             preconditionFailure("pool: closed connection \(id) is unknown")
         }

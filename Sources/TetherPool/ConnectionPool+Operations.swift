@@ -26,7 +26,7 @@ extension ConnectionPool {
         do {
             // An idle connection that needs no check is taken without a call that could suspend:
             // every `async` call costs a frame from the task's allocator, a large part of the fast path.
-            let idle = acquireIdle()
+            let idle = takeParked() ?? acquireIdle()
             let first =
                 if let idle, !idle.needsValidation { idle } else { try await leaseValidated(startingWith: idle) }
             return try await attempt(body, on: first)
@@ -44,7 +44,7 @@ extension ConnectionPool {
 
     /// A lease whose connection passed validation when it needed one.
     nonisolated(nonsending) private func lease() async throws -> Lease {
-        try await leaseValidated(startingWith: acquireIdle())
+        try await leaseValidated(startingWith: takeParked() ?? acquireIdle())
     }
 
     /// A lease that passed validation, starting with `first` when one was taken already.
@@ -104,7 +104,9 @@ extension ConnectionPool {
         if !clean {
             clean = (try? await factory.reset(connection)) ?? false
         }
-        release(lease, clean ? .reusable : .discard(.resetFailed))
+        if !clean || !park(lease) {
+            release(lease, clean ? .reusable : .discard(.resetFailed))
+        }
         return value
     }
 }

@@ -16,7 +16,7 @@ extension ConnectionPool {
                 group.cancelAll()
             }
         } onCancel: {
-            perform(state.withLock { $0.effects(for: $0.machine.shutdown(now: clock.elapsed())) })
+            perform(state.withLock { $0.effects(for: $0.settled(now: clock.elapsed()) { $0.shutdown(now: $1) }) })
         }
         jobs.finish()
         let waiting = state.withLock { state in
@@ -46,14 +46,16 @@ extension ConnectionPool {
             try? await clock.sleep(deadline)
             perform(
                 state.withLock {
-                    $0.effects(for: $0.machine.waiterTimerFired(armedFor: deadline, now: clock.elapsed()))
+                    $0.effects(
+                        for: $0.settled(now: clock.elapsed()) { $0.waiterTimerFired(armedFor: deadline, now: $1) })
                 })
         case .drainTimer(let generation, let deadline):
             // A cancelled sleep means run() was cancelled: the drain is forced at once.
             try? await clock.sleep(deadline)
             perform(
                 state.withLock {
-                    $0.effects(for: $0.machine.drainTimerFired(generation: generation, now: clock.elapsed()))
+                    $0.effects(
+                        for: $0.settled(now: clock.elapsed()) { $0.drainTimerFired(generation: generation, now: $1) })
                 })
         }
     }
@@ -65,7 +67,8 @@ extension ConnectionPool {
             guard (try? await clock.sleep(next)) != nil else {
                 return
             }
-            perform(state.withLock { $0.effects(for: $0.machine.maintenanceTick(now: clock.elapsed())) })
+            perform(
+                state.withLock { $0.effects(for: $0.settled(now: clock.elapsed()) { $0.maintenanceTick(now: $1) }) })
         }
     }
 
@@ -93,9 +96,11 @@ extension ConnectionPool {
     private func creationAttemptFailed(_ creation: Int, generation: Int, error: any Error) -> RetryDecision {
         let kind = factory.classify(error)
         let (effects, retry) = state.withLock { state in
+            let now = clock.elapsed()
+            let reclaimed = state.reclaimParked(now: now)
             let (actions, retry) = state.machine.creationAttemptFailed(
-                creation: creation, error: error, kind: kind, now: clock.elapsed())
-            return (state.effects(for: actions), retry)
+                creation: creation, error: error, kind: kind, now: now)
+            return (state.effects(for: reclaimed + actions), retry)
         }
         perform(effects)
         delegate?.connectionAttemptFailed(generation: generation, error: error, kind: kind, willRetry: retry)

@@ -56,6 +56,17 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         self.delegate = delegate
         self.clock = PoolClock(clock)
         self.state = Locked(State(machine: Machine(configuration: configuration), targets: [1: target]))
+        state.withLock { $0.owner = ObjectIdentifier(self) }
+    }
+
+    deinit {
+        // A pool dropped without shutdown: a parked connection goes with the pool, instead of
+        // living on in the cell its own thread keeps.
+        state.withLock { state in
+            for cell in state.cells.values {
+                _ = cell.turnOff()
+            }
+        }
     }
 
     /// Makes a pool timed by a `ContinuousClock`.
@@ -81,7 +92,14 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
 
     /// Idle, leased, creating and waiting counts, active operations and the current generation.
     public var gauges: PoolGauges {
-        var gauges = state.withLock { $0.machine.gauges }
+        var gauges = state.withLock { state in
+            var gauges = state.machine.gauges
+            // Parked on their threads: leased for the machine, idle in truth.
+            let parked = state.parkedCount
+            gauges.idle += parked
+            gauges.leased -= parked
+            return gauges
+        }
         gauges.activeOperations = activeOperations
         return gauges
     }
@@ -117,7 +135,9 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
                     return nil
                 }
                 state.shutdownWaiters.append(continuation)
-                return state.effects(for: state.machine.shutdown(now: clock.elapsed()))
+                let now = clock.elapsed()
+                let reclaimed = state.effects(for: state.reclaimParked(now: now))
+                return reclaimed + state.effects(for: state.machine.shutdown(now: now))
             }
             guard let effects else {
                 continuation.resume()

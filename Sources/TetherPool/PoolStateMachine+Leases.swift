@@ -49,8 +49,11 @@ extension PoolStateMachine {
         case discard(CloseReason)
     }
 
-    /// A caller gives its lease back.
-    mutating func release(_ lease: Lease, _ disposition: Disposition, now: Duration) -> [Action] {
+    /// A caller gives its lease back; `lastUsed`, when given, is when the connection was last
+    /// used, if earlier than `now` (it waited parked on its thread, see the shell's cells).
+    mutating func release(
+        _ lease: Lease, _ disposition: Disposition, now: Duration, lastUsed: Duration? = nil
+    ) -> [Action] {
         guard let index = slots.index(forKey: lease.connectionID) else {
             impossible("release", "unknown connection \(lease.connectionID)")
         }
@@ -73,9 +76,12 @@ extension PoolStateMachine {
         if keeps, generation.phase == .current, lifecycle == .running, !slot.closeOnRelease {
             slots.values[index].state = .idle
             if disposition == .reusable {
-                slots.values[index].lastUsed = now
+                slots.values[index].lastUsed = lastUsed ?? now
             } else {
                 slots.values[index].suspect = lease.needsValidation
+                if let lastUsed {
+                    slots.values[index].lastUsed = lastUsed
+                }
             }
             return serve(slot.id, now: now)
         }
@@ -97,6 +103,15 @@ extension PoolStateMachine {
             actions += startDemandCreations()
         }
         return actions
+    }
+
+    /// Connection `id`, leased, is now held by the task with key `holder` (the shell lent it
+    /// again without the machine).
+    mutating func recordHolder(_ holder: UInt, of id: Int) {
+        guard let index = slots.index(forKey: id), slots.values[index].state == .leased else {
+            return
+        }
+        slots.values[index].holder = holder
     }
 
     /// A waiting caller was cancelled; `true` when it was still waiting and must be resumed.

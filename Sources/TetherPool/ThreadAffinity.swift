@@ -41,12 +41,14 @@ public struct ThreadAffinity: Hashable, Sendable {
 private let affinitySlot = ThreadSlot()
 private let nextAffinityKey = Atomic<UInt>(0)
 
-private final class ThreadSlot: Sendable {
+/// A key for thread-specific values, made once per slot for the life of the process.
+final class ThreadSlot: Sendable {
     let key: pthread_key_t
 
-    init() {
+    /// `destructor` runs, when the slot holds a value, as a thread exits.
+    init(destructor: (@convention(c) (UnsafeMutableRawPointer?) -> Void)? = nil) {
         var key = pthread_key_t()
-        let created = pthread_key_create(&key, nil)
+        let created = pthread_key_create(&key, destructor)
         precondition(created == 0, "pthread_key_create failed with \(created)")
         self.key = key
     }
