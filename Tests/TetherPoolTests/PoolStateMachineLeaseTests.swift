@@ -25,6 +25,19 @@ struct PoolStateMachineLeaseTests {
         #expect(again.connectionID == lease.connectionID)
     }
 
+    @Test("a connection given back late counts idle from its last use: the idle timeout closes it on time")
+    func lateReturnKeepsLastUse() {
+        var configuration = PoolConfiguration.testing(minimum: 0, maximum: 1)
+        configuration.idleTimeout = .seconds(60)
+        var machine = Machine(configuration: configuration)
+        _ = machine.fill(1)
+        let lease = machine.expectLease()
+        // Parked on its thread from 10 s on, the connection goes back to the machine at 50 s.
+        #expect(machine.release(lease, .reusable, now: .seconds(50), lastUsed: .seconds(10)).isEmpty)
+        #expect(machine.maintenanceTick(now: .seconds(69)).closes.isEmpty)
+        #expect(machine.maintenanceTick(now: .seconds(71)).closes.map(\.reason) == [.idleTimeout])
+    }
+
     @Test("P10: waiters are served first come, first served")
     func waitersAreServedInOrder() {
         var machine = Machine(configuration: .testing(maximum: 1))
