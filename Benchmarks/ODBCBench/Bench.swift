@@ -33,6 +33,10 @@ enum Bench {
                 await pool.run()
                 return nil
             }
+            // Connecting is not timed, as in the C peer: the loops start once every connection is up.
+            while pool.gauges.idle < options.workers {
+                try await Task.sleep(for: .milliseconds(1))
+            }
             let rate = try await workers(options) { _ in
                 (pool, {})
             } query: { pool in
