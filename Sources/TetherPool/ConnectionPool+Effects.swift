@@ -3,8 +3,8 @@ import Synchronization
 /// A connection lent to a caller, with the machine's record of the loan.
 struct PoolLease: Sendable {
     let ticket: PoolStateMachine.Lease
-    /// The factory's connection; ``ConnectionPool/connection(of:)`` casts it back.
-    let connection: any Sendable
+    /// The factory's connection in its ``ConnectionBox``; ``ConnectionPool/connection(of:)`` opens it.
+    let connection: any AnyObject & Sendable
     /// The active-operation counter of the lease's generation.
     let counter: OperationCounter
     /// The cell the connection may park in when given back (see ``ParkCell``).
@@ -27,8 +27,8 @@ struct PoolState {
     var machine: Machine
     /// The targets of the generations the machine knows, by generation.
     var targets: [Int: any Sendable]
-    /// Every open connection, by the identifier the machine knows it by.
-    var connections: [Int: any Sendable] = [:]
+    /// Every open connection, in its ``ConnectionBox``, by the identifier the machine knows it by.
+    var connections: [Int: any AnyObject & Sendable] = [:]
     var waiters: [Int: CheckedContinuation<PoolLease, any Error>] = [:]
     var swapWaiters: [Int: CheckedContinuation<SwapReport, Never>] = [:]
     var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
@@ -101,7 +101,7 @@ struct PoolState {
 
     /// Files a connection that a creation produced and hands it on.
     mutating func connectionCreated(
-        creation: Int, _ connection: any Sendable, affinity: ThreadAffinity?, now: Duration
+        creation: Int, _ connection: any AnyObject & Sendable, affinity: ThreadAffinity?, now: Duration
     ) -> [PoolEffect] {
         let id = machine.makeID()
         connections[id] = connection
@@ -128,7 +128,7 @@ struct PoolState {
         return effects(for: actions)
     }
 
-    private mutating func removeConnection(_ id: Int) -> any Sendable {
+    private mutating func removeConnection(_ id: Int) -> any AnyObject & Sendable {
         if let cell = cells.removeValue(forKey: id), case .parked = cell.turnOff() {
             preconditionFailure("pool: connection \(id) closed while parked in its cell")
         }
@@ -185,8 +185,8 @@ enum PoolEffect {
 /// target and connections back to its factory's types.
 enum PoolJob: Sendable {
     case create(creation: Int, generation: Int, target: any Sendable)
-    case close(any Sendable, generation: Int, reason: CloseReason)
-    case forceClose(any Sendable, generation: Int)
+    case close(any AnyObject & Sendable, generation: Int, reason: CloseReason)
+    case forceClose(any AnyObject & Sendable, generation: Int)
     case waiterTimer(at: Duration)
     case drainTimer(generation: Int, at: Duration)
 }
@@ -194,7 +194,14 @@ enum PoolJob: Sendable {
 extension ConnectionPool {
     /// The factory's connection that `lease` lends.
     func connection(of lease: Lease) -> Factory.Connection {
-        Self.unbox(lease.connection, as: Factory.Connection.self)
+        Self.open(lease.connection)
+    }
+
+    /// The connection in `box`, which this pool made for one of its factory's connections.
+    static func open(_ box: any AnyObject & Sendable) -> Factory.Connection {
+        // Unchecked: a checked cast asked the runtime on every borrow; the pool boxes only its
+        // factory's connections, so the type always matches.
+        unsafeDowncast(box, to: ConnectionBox<Factory.Connection>.self).connection
     }
 
     /// `value`, filed by this pool as `any Sendable`, as the factory's type it was filed as.
@@ -253,6 +260,16 @@ extension ConnectionPool {
         case .failure:
             break
         }
+    }
+}
+
+/// A factory's connection as the pool files it: a class of known type, opened without a
+/// dynamic cast (see ``ConnectionPool/open(_:)``).
+final class ConnectionBox<Connection: Sendable>: Sendable {
+    let connection: Connection
+
+    init(_ connection: Connection) {
+        self.connection = connection
     }
 }
 

@@ -32,11 +32,11 @@ extension ConnectionPool {
         case .create(let creation, let generation, let target):
             await create(creation, generation: generation, target: Self.unbox(target, as: Factory.Target.self))
         case .close(let connection, let generation, let reason):
-            await factory.close(Self.unbox(connection, as: Factory.Connection.self))
+            await factory.close(Self.open(connection))
             delegate?.connectionClosed(generation: generation, reason: reason)
             perform(state.withLock { $0.closeFinished(generation: generation) })
         case .forceClose(let connection, let generation):
-            let connection = Self.unbox(connection, as: Factory.Connection.self)
+            let connection = Self.open(connection)
             factory.cancelOperation(on: connection)
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: .forced)
@@ -85,7 +85,8 @@ extension ConnectionPool {
             let affinity = factory.threadAffinity(of: connection)
             perform(
                 state.withLock {
-                    $0.connectionCreated(creation: creation, connection, affinity: affinity, now: clock.elapsed())
+                    $0.connectionCreated(
+                        creation: creation, ConnectionBox(connection), affinity: affinity, now: clock.elapsed())
                 })
         } catch {
             // The policy gave up or the task was cancelled; the machine may have let go already.

@@ -116,7 +116,7 @@ struct ConnectionPoolParkingTests {
     }
 }
 
-extension ConnectionPool {
+extension ConnectionPool where Factory == MarkedFakeFactory {
     /// The states of the pool's cells, in the order of their connections.
     var cellStates: [Int] {
         state.withLock { state in
@@ -127,7 +127,7 @@ extension ConnectionPool {
     /// The machine's state of connection `connectionID`, as the factory numbers it (fakes count from 1).
     func machineState(of connectionID: Int) -> PoolStateMachine.SlotState? {
         state.withLock { state in
-            state.connections.first { ($0.value as? FakeConnection)?.id == connectionID }
+            state.connections.first { Self.open($0.value).id == connectionID }
                 .flatMap { state.machine.slots[$0.key]?.state }
         }
     }
