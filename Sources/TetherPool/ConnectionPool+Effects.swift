@@ -7,6 +7,9 @@ struct PoolLease: Sendable {
     let connection: any AnyObject & Sendable
     /// The active-operation counter of the lease's generation.
     let counter: OperationCounter
+
+    /// The stripe of the operation counters this lease's operations count in.
+    var stripe: Int { ticket.connectionID }
     /// The cell the connection may park in when given back (see ``ParkCell``).
     var cell: ParkCell?
     /// When the connection was parked before this loan, for a lease taken from its cell.
@@ -273,7 +276,3 @@ final class ConnectionBox<Connection: Sendable>: Sendable {
     }
 }
 
-/// The operations of one generation that are running right now.
-final class OperationCounter: Sendable {
-    let value = Atomic<Int>(0)
-}

@@ -80,15 +80,15 @@ extension ConnectionPool {
     nonisolated(nonsending) private func attempt<R>(
         _ body: nonisolated(nonsending) (Factory.Connection) async throws -> R, on lease: Lease
     ) async throws -> R {
-        operations.add(1, ordering: .relaxed)
-        lease.counter.value.add(1, ordering: .relaxed)
+        operations.increment(stripe: lease.stripe)
+        lease.counter.increment(stripe: lease.stripe)
         let connection = connection(of: lease)
         let value: R
         do {
             value = try await body(connection)
         } catch {
-            lease.counter.value.subtract(1, ordering: .relaxed)
-            operations.subtract(1, ordering: .relaxed)
+            lease.counter.decrement(stripe: lease.stripe)
+            operations.decrement(stripe: lease.stripe)
             let failure = OperationFailure(error, factory: factory)
             if failure.kind.isBroken {
                 release(lease, .discard(.broken))
@@ -98,8 +98,8 @@ extension ConnectionPool {
             }
             throw failure
         }
-        lease.counter.value.subtract(1, ordering: .relaxed)
-        operations.subtract(1, ordering: .relaxed)
+        lease.counter.decrement(stripe: lease.stripe)
+        operations.decrement(stripe: lease.stripe)
         var clean = factory.isClean(connection)
         if !clean {
             clean = (try? await factory.reset(connection)) ?? false

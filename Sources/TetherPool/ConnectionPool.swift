@@ -33,7 +33,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     let delegate: (any ConnectionPoolDelegate)?
     let clock: PoolClock
     let state: Locked<State>
-    let operations = Atomic<Int>(0)
+    let operations = OperationCounter()
     let jobs = JobQueue<Job>()
 
     /// Makes a pool; no connection is made before ``run()`` starts or a caller asks.
@@ -80,14 +80,14 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     }
 
     /// Operations running inside ``withConnection(idempotent:_:)`` right now, across all
-    /// generations; an atomic read without a lock.
+    /// generations; read without a lock (a sum of atomic stripes, see ``OperationCounter``).
     public var activeOperations: Int {
-        operations.load(ordering: .relaxed)
+        operations.total
     }
 
     /// Operations of `generation` running right now; zero for a generation that is gone.
     public func activeOperations(inGeneration generation: Int) -> Int {
-        state.withLock { $0.generationOperations[generation] }?.value.load(ordering: .relaxed) ?? 0
+        state.withLock { $0.generationOperations[generation] }?.total ?? 0
     }
 
     /// Idle, leased, creating and waiting counts, active operations and the current generation.
