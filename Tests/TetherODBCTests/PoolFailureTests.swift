@@ -17,7 +17,13 @@ struct PoolFailureTests {
                 async let second = pool.whoAmI()
                 _ = try await (first, second)
                 try await server.control("restart")
-                #expect(try await pool.whoAmI(idempotent: false) == "tether@tether")
+                do {
+                    #expect(try await pool.whoAmI(idempotent: false) == "tether@tether")
+                } catch {
+                    // Seen once in a clean-clone run ("connection refused" after pg_ctl's wait):
+                    // the server's own account goes with the failure.
+                    Issue.record("the borrow after the restart failed: \(error)\nserver log:\n\(server.logTail())")
+                }
                 #expect(pool.counters.closed[.failedValidation, default: 0] >= 1)
             }
         }

@@ -30,6 +30,12 @@ struct PrivatePostgres {
         get throws { try ODBCConnectString(parsing: environment["TETHER_PG_DSN"] ?? "") }
     }
 
+    /// The last `lines` lines of the cluster's server log, to explain a failure.
+    func logTail(_ lines: Int = 30) -> String {
+        let text = (try? String(contentsOfFile: directory + "/pg/postgres.log", encoding: .utf8)) ?? "(no server log)"
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
     /// `scripts/pg-ctl.sh DIR action mode`, as `TETHER_PG_CTL` names it.
     func control(_ action: String, _ mode: String = "fast") async throws {
         try await Self.run(Self.scripts + "/pg-ctl.sh", directory, action, mode)
