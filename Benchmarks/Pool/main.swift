@@ -30,13 +30,16 @@ func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
 }
 
 /// Runs `body` with a pool of `maximum` fake connections, all open before it starts.
-func withPool(maximum: Int, _ body: (ConnectionPool<FakeConnectionFactory>) async throws -> Void) async throws {
+func withPool(
+    maximum: Int, factory: FakeConnectionFactory = FakeConnectionFactory(),
+    _ body: (ConnectionPool<FakeConnectionFactory>) async throws -> Void
+) async throws {
     var configuration = PoolConfiguration()
     configuration.minimumConnections = maximum
     configuration.maximumConnections = maximum
     configuration.acquireTimeout = .seconds(60)
     configuration.keepAliveThreshold = nil
-    let pool = try ConnectionPool(factory: FakeConnectionFactory(), target: "fake", configuration: configuration)
+    let pool = try ConnectionPool(factory: factory, target: "fake", configuration: configuration)
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await pool.run() }
         while pool.gauges.idle < maximum {
@@ -72,6 +75,33 @@ func measureUncontended() async throws {
         let elapsed = nanoseconds(ContinuousClock.now - start) / Double(rounds)
         report("acquire-release-uncontended", "ns", cpu, target: 1000)
         report("acquire-release-uncontended-elapsed", "ns", elapsed)
+    }
+}
+
+/// The same loop run by a task on the thread its connection owns (as a worker on
+/// `ConnectionThreadExecutor` borrows an ODBC connection): the connection waits on that thread
+/// between borrows, taken and given back without the pool's lock.
+func measureOwnThread() async throws {
+    let rounds = 1_000_000
+    let thread = MarkedThreadExecutor()
+    defer { thread.stop() }
+    try await withPool(maximum: 1, factory: FakeConnectionFactory(threadMarks: [thread.mark])) { pool in
+        let (cpu, elapsed) = try await Task(executorPreference: thread) {
+            for _ in 0..<10_000 {
+                try await pool.withConnection { _ in }
+            }
+            let start = ContinuousClock.now
+            let cpuStart = processCPUTime()
+            for _ in 0..<rounds {
+                try await pool.withConnection { _ in }
+            }
+            return (
+                nanoseconds(processCPUTime() - cpuStart) / Double(rounds),
+                nanoseconds(ContinuousClock.now - start) / Double(rounds)
+            )
+        }.value
+        report("acquire-release-own-thread", "ns", cpu, target: 1000)
+        report("acquire-release-own-thread-elapsed", "ns", elapsed)
     }
 }
 
@@ -193,10 +223,14 @@ func measureSwap() async throws {
     }
 }
 
-// `PoolBenchmark uncontended contended swap` runs the named cases only; no argument runs all three.
+// `PoolBenchmark uncontended own-thread contended swap` runs the named cases only; no argument
+// runs all four.
 let chosen = Set(CommandLine.arguments.dropFirst())
 if chosen.isEmpty || chosen.contains("uncontended") {
     try await measureUncontended()
+}
+if chosen.isEmpty || chosen.contains("own-thread") {
+    try await measureOwnThread()
 }
 if chosen.isEmpty || chosen.contains("contended") {
     try await measureContended()

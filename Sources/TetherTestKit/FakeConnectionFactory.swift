@@ -35,13 +35,21 @@ public final class FakeConnectionFactory: ConnectionFactory {
         var suspended: [(id: Int, continuation: CheckedContinuation<Attempt, Never>)] = []
         var attemptWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var discardOpenTransactions = false
+        /// Marks no open connection owns, taken in order by new connections.
+        var freeMarks: [ThreadAffinity]
+        var marks: [Int: ThreadAffinity] = [:]
     }
 
     private let state: Locked<State>
 
     /// Makes a factory whose unscripted attempts do `defaultAttempt`.
-    public init(defaultAttempt: Attempt = .succeed) {
-        state = Locked(State(defaultAttempt: defaultAttempt))
+    ///
+    /// - Parameter threadMarks: Marks of threads the connections own (see
+    ///   ``MarkedThreadExecutor``): each new connection takes the next mark no open connection
+    ///   holds, while there is one, and reports it from ``threadAffinity(of:)``; a closed
+    ///   connection gives its mark back. Defaults to none.
+    public init(defaultAttempt: Attempt = .succeed, threadMarks: [ThreadAffinity] = []) {
+        state = Locked(State(defaultAttempt: defaultAttempt, freeMarks: threadMarks.reversed()))
     }
 
     /// What an attempt does once the script is used up.
@@ -119,9 +127,19 @@ public final class FakeConnectionFactory: ConnectionFactory {
         return try await perform(attempt, id: id, target: target)
     }
 
-    /// Marks `connection` closed.
+    /// Marks `connection` closed; its thread mark, if it had one, is free again.
     public func close(_ connection: FakeConnection) async {
         connection.close()
+        state.withLock { state in
+            if let mark = state.marks.removeValue(forKey: connection.id) {
+                state.freeMarks.append(mark)
+            }
+        }
+    }
+
+    /// The mark of the thread `connection` owns, if it took one (see ``init(defaultAttempt:threadMarks:)``).
+    public func threadAffinity(of connection: FakeConnection) -> ThreadAffinity? {
+        state.withLock { $0.marks[connection.id] }
     }
 
     /// Counts the validation; a killed or closed connection fails it, and so does a cancelled
@@ -156,6 +174,9 @@ public final class FakeConnectionFactory: ConnectionFactory {
             return state.withLock { state in
                 let connection = FakeConnection(id: state.connections.count + 1, target: target)
                 state.connections.append(connection)
+                if let mark = state.freeMarks.popLast() {
+                    state.marks[connection.id] = mark
+                }
                 return connection
             }
         case .fail(let error):

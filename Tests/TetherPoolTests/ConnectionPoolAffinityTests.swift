@@ -12,8 +12,7 @@ struct ConnectionPoolAffinityTests {
     @Test("a caller on a connection's thread is lent that connection, not the one returned last")
     func callerOnMarkedThreadGetsItsConnection() async throws {
         let thread = MarkedThreadExecutor()
-        let mark = await thread.mark()
-        let factory = MarkedFakeFactory(mark: mark)
+        let factory = FakeConnectionFactory(threadMarks: [thread.mark])
         var configuration = PoolConfiguration.testing(minimum: 2, maximum: 2)
         configuration.keepAliveThreshold = nil
         let pool = try ConnectionPool(factory: factory, target: "fake", configuration: configuration)
@@ -21,7 +20,7 @@ struct ConnectionPoolAffinityTests {
         while pool.gauges.idle < 2 {
             await Task.yield()
         }
-        let marked = try #require(factory.markedConnection)
+        let marked = try #require(factory.connections.first { factory.threadAffinity(of: $0) != nil }?.id)
         for _ in 0..<5 {
             // Return the marked connection first, so the other one is the most recently used.
             let leases = [try await pool.acquire(), try await pool.acquire()]

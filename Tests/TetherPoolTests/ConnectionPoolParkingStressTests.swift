@@ -11,11 +11,7 @@ struct ConnectionPoolParkingStressTests {
     func borrowersAndSwaps() async throws {
         let threads = (0..<4).map { _ in MarkedThreadExecutor() }
         defer { threads.forEach { $0.stop() } }
-        var marks: [ThreadAffinity] = []
-        for thread in threads {
-            marks.append(await thread.mark())
-        }
-        let factory = MarkedFakeFactory(marks: marks)
+        let factory = FakeConnectionFactory(threadMarks: threads.map(\.mark))
         let pool = try ConnectionPool(
             factory: factory, target: "db-0", configuration: .testing(minimum: 4, maximum: 6), clock: ManualClock())
         try await withThrowingTaskGroup(of: Int.self) { group in
@@ -53,7 +49,7 @@ struct ConnectionPoolParkingStressTests {
             await pool.shutdown()
             try await group.waitForAll()
         }
-        #expect(factory.records.openConnections.isEmpty)
+        #expect(factory.openConnections.isEmpty)
         #expect(pool.counters.acquireTimeouts == 0)
     }
 }

@@ -56,14 +56,14 @@ struct ConnectionPoolParkingTests {
         configuration.maintenanceInterval = .seconds(1000)
         try await withMarkedPool(configuration) { pool, marked, thread, clock in
             _ = try await pool.borrow(on: thread)
-            let before = pool.factory.records.validations
+            let before = pool.factory.validations
             clock.advance(by: .seconds(10))
             _ = try await pool.borrow(on: thread)
-            #expect(pool.factory.records.validations == before)
+            #expect(pool.factory.validations == before)
             clock.advance(by: .seconds(31))
             let checked = try await pool.borrow(on: thread)
             #expect(checked == marked.id)
-            #expect(pool.factory.records.validations == before + 1)
+            #expect(pool.factory.validations == before + 1)
         }
     }
 
@@ -116,7 +116,7 @@ struct ConnectionPoolParkingTests {
     }
 }
 
-extension ConnectionPool where Factory == MarkedFakeFactory {
+extension ConnectionPool where Factory == FakeConnectionFactory {
     /// The states of the pool's cells, in the order of their connections.
     var cellStates: [Int] {
         state.withLock { state in
@@ -133,7 +133,7 @@ extension ConnectionPool where Factory == MarkedFakeFactory {
     }
 }
 
-extension ConnectionPool where Factory == MarkedFakeFactory {
+extension ConnectionPool where Factory == FakeConnectionFactory {
     /// Borrows a connection from a task on `thread`; returns the connection's number.
     func borrow(on thread: MarkedThreadExecutor) async throws -> Int {
         try await thread.run { try await self.withConnection { $0.id } }
@@ -150,18 +150,18 @@ extension MarkedThreadExecutor {
 /// Runs `body` with a running pool of one fake connection that owns a marked thread.
 private func withMarkedPool(
     _ configuration: PoolConfiguration = .testing(minimum: 1, maximum: 1),
-    _ body: (ConnectionPool<MarkedFakeFactory>, FakeConnection, MarkedThreadExecutor, ManualClock) async throws -> Void
+    _ body: (FakePool, FakeConnection, MarkedThreadExecutor, ManualClock) async throws -> Void
 ) async throws {
     let thread = MarkedThreadExecutor()
     defer { thread.stop() }
-    let factory = MarkedFakeFactory(mark: await thread.mark())
+    let factory = FakeConnectionFactory(threadMarks: [thread.mark])
     let clock = ManualClock()
     let pool = try ConnectionPool(factory: factory, target: "db-a", configuration: configuration, clock: clock)
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await pool.run() }
         await eventually("the connection is made") { pool.gauges.idle == 1 }
         do {
-            try await body(pool, try #require(factory.records.connections.first), thread, clock)
+            try await body(pool, try #require(factory.connections.first), thread, clock)
         } catch {
             group.cancelAll()
             throw error
