@@ -116,7 +116,7 @@ struct PoolState {
         return effects(
             for: reclaimed
                 + machine.connectionCreated(
-                creation: creation, connection: id, affinity: affinity?.key ?? 0, now: now, lifetimeFactor: factor))
+                    creation: creation, connection: id, affinity: affinity?.key ?? 0, now: now, lifetimeFactor: factor))
     }
 
     /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.
@@ -275,4 +275,3 @@ final class ConnectionBox<Connection: Sendable>: Sendable {
         self.connection = connection
     }
 }
-
