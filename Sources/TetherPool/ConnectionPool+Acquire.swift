@@ -86,7 +86,7 @@ extension ConnectionPool {
     /// Gives `lease` back.
     func release(_ lease: Lease, _ disposition: Machine.Disposition) {
         // The machine takes the connection back: its cell, if lent through it, is off from now.
-        lease.cell?.state.store(ParkCell.off, ordering: .relaxed)
+        lease.cell?.stop()
         let now = clock.elapsed()
         let effects = state.withLock {
             $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now, lastUsed: lease.parkedSince))

@@ -17,29 +17,31 @@ import Synchronization
 /// query. A cell lets the connection skip the machine between such borrows: the machine still
 /// counts it leased, and the cell says who may use it.
 ///
-/// States, each changed by one atomic operation:
-/// - ``off``: the machine has the connection (idle, or lent the usual way).
-/// - ``lent``: lent through the cell; the borrower may park it here when done. Only the pool,
+/// Phases, each changed by one atomic operation:
+/// - off: the machine has the connection (idle, or lent the usual way).
+/// - lent: lent through the cell; the borrower may park it here when done. Only the pool,
 ///   under its lock, turns a cell from off to lent, and only when nobody waits.
-/// - ``parked``: waiting here. Code on the connection's thread takes it back with one
+/// - parked: waiting here. Code on the connection's thread takes it back with one
 ///   compare-and-exchange. Whatever needs the machine's true picture (a caller about to wait,
 ///   the maintenance tick, a swap, a shutdown, a new connection) first turns every cell off
 ///   under the lock and gives parked connections back to the machine.
 final class ParkCell: Sendable {
-    static let off = 0
-    static let lent = 1
-    static let parked = 2
+    /// The phases, in the low two bits of ``word``; a lent cell keeps its holder's task key
+    /// above them, so that the holder changes with the phase, in the same operation.
+    enum Phase: UInt {
+        case off = 0
+        case lent = 1
+        case parked = 2
+    }
 
     /// The pool that made the cell.
     let pool: ObjectIdentifier
     /// The machine's number for the connection.
     let connectionID: Int
-    let state = Atomic<Int>(ParkCell.off)
-    /// The key of the task holding the connection while it is lent through the cell.
-    let holder = Atomic<UInt>(0)
+    private let word = Atomic<UInt>(Phase.off.rawValue)
 
     // Written only by whoever holds the connection, before it parks it; read only by whoever
-    // moves the cell from parked: the state's release and acquire order the two.
+    // moves the cell from parked: the word's release and acquire order the two.
     private nonisolated(unsafe) var parkedLease: PoolLease?
     private nonisolated(unsafe) var parkedSince = Duration.zero
 
@@ -48,28 +50,43 @@ final class ParkCell: Sendable {
         self.connectionID = connectionID
     }
 
+    var phase: Phase { Self.phase(of: word.load(ordering: .relaxed)) }
+
+    /// Lent, through the cell, to the task with key `holder`; only under the pool's lock,
+    /// when the machine lends the connection to a caller on its own thread.
+    func lend(to holder: UInt) {
+        word.store(Self.lent(to: holder), ordering: .relaxed)
+    }
+
+    /// Off: the machine takes the connection back (a borrower returns it the usual way).
+    func stop() {
+        word.store(Phase.off.rawValue, ordering: .relaxed)
+    }
+
     /// Parks `lease`, given back at `now`; `false` when the cell was turned off meanwhile
     /// (the lease then goes back through the machine).
     func park(_ lease: PoolLease, at now: Duration) -> Bool {
+        let lentWord = word.load(ordering: .relaxed)
+        guard Self.phase(of: lentWord) == .lent else {
+            return false
+        }
         parkedLease = lease
         parkedSince = now
-        let (parked, _) = state.compareExchange(
-            expected: Self.lent, desired: Self.parked, successOrdering: .releasing, failureOrdering: .relaxed)
+        let (parked, _) = word.compareExchange(
+            expected: lentWord, desired: Phase.parked.rawValue, successOrdering: .releasing,
+            failureOrdering: .relaxed)
         if !parked {
             parkedLease = nil
         }
         return parked
     }
 
-    /// The parked lease and when it was parked, taken by a borrower that will use it.
-    func take(holder key: UInt) -> (lease: PoolLease, since: Duration)? {
-        let (taken, _) = state.compareExchange(
-            expected: Self.parked, desired: Self.lent, successOrdering: .acquiring, failureOrdering: .relaxed)
-        guard taken else {
-            return nil
-        }
-        holder.store(key, ordering: .relaxed)
-        return takeLease()
+    /// The parked lease and when it was parked, taken by the task with key `holder`.
+    func take(holder: UInt) -> (lease: PoolLease, since: Duration)? {
+        let (taken, _) = word.compareExchange(
+            expected: Phase.parked.rawValue, desired: Self.lent(to: holder), successOrdering: .acquiring,
+            failureOrdering: .relaxed)
+        return taken ? takeLease() : nil
     }
 
     /// What a cell held when it was turned off.
@@ -82,16 +99,17 @@ final class ParkCell: Sendable {
 
     /// Turns the cell off; a parked lease is handed to the caller, for the machine.
     func turnOff() -> Previous {
-        guard state.load(ordering: .relaxed) != Self.off else {
+        guard phase != .off else {
             return .off
         }
-        switch state.exchange(Self.off, ordering: .acquiring) {
-        case Self.parked:
+        let previous = word.exchange(Phase.off.rawValue, ordering: .acquiring)
+        switch Self.phase(of: previous) {
+        case .parked:
             let (lease, since) = takeLease()
             return .parked(lease, since: since)
-        case Self.lent:
-            return .lent(holder: holder.load(ordering: .relaxed))
-        default:
+        case .lent:
+            return .lent(holder: previous >> 2)
+        case .off:
             return .off
         }
     }
@@ -102,6 +120,15 @@ final class ParkCell: Sendable {
         }
         parkedLease = nil
         return (lease, parkedSince)
+    }
+
+    private static func lent(to holder: UInt) -> UInt {
+        // A task key is an address, far below 2^62: shifted, it keeps every bit.
+        holder << 2 | Phase.lent.rawValue
+    }
+
+    private static func phase(of word: UInt) -> Phase {
+        Phase(rawValue: word & 3) ?? .off
     }
 
     /// The cell of the connection that owns the calling thread, if a pool lent it there.

@@ -5,8 +5,7 @@ extension PoolState {
         guard let cell = cells[id] else {
             return nil
         }
-        cell.holder.store(holder, ordering: .relaxed)
-        cell.state.store(ParkCell.lent, ordering: .relaxed)
+        cell.lend(to: holder)
         ParkCell.setCurrent(cell)
         return cell
     }
@@ -39,6 +38,6 @@ extension PoolState {
 
     /// Connections parked in their cells right now: leased for the machine, idle in truth.
     var parkedCount: Int {
-        cells.values.reduce(0) { $0 + ($1.state.load(ordering: .relaxed) == ParkCell.parked ? 1 : 0) }
+        cells.values.reduce(0) { $0 + ($1.phase == .parked ? 1 : 0) }
     }
 }

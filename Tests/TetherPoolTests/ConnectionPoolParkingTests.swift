@@ -12,7 +12,7 @@ struct ConnectionPoolParkingTests {
         try await withMarkedPool { pool, marked, thread, _ in
             let first = try await pool.borrow(on: thread)
             #expect(first == marked.id)
-            #expect(pool.cellStates == [ParkCell.parked])
+            #expect(pool.cellStates == [.parked])
             #expect(pool.gauges == PoolGauges(idle: 1, leased: 0, creating: 0, waiting: 0, generation: 1))
             for _ in 0..<3 {
                 let again = try await pool.borrow(on: thread)
@@ -30,7 +30,7 @@ struct ConnectionPoolParkingTests {
             let elsewhere = try await pool.withConnection { $0.id }
             #expect(elsewhere == marked.id)
             #expect(pool.counters.waitTimes.count == 0)
-            #expect(pool.cellStates == [ParkCell.off])
+            #expect(pool.cellStates == [.off])
             #expect(pool.machineState(of: marked.id) == .idle)
             #expect(pool.gauges == PoolGauges(idle: 1, leased: 0, creating: 0, waiting: 0, generation: 1))
         }
@@ -44,7 +44,7 @@ struct ConnectionPoolParkingTests {
                     try await pool.withConnection { _ in throw FakeConnectionError(.other, "refused by the test") }
                 }
             }
-            #expect(pool.cellStates == [ParkCell.off])
+            #expect(pool.cellStates == [.off])
             #expect(pool.machineState(of: marked.id) == .idle)
         }
     }
@@ -85,7 +85,7 @@ struct ConnectionPoolParkingTests {
         var parked: FakeConnection?
         try await withMarkedPool { pool, marked, thread, _ in
             _ = try await pool.borrow(on: thread)
-            #expect(pool.cellStates == [ParkCell.parked])
+            #expect(pool.cellStates == [.parked])
             parked = marked
         }
         #expect(parked?.isClosed == true)
@@ -101,7 +101,7 @@ struct ConnectionPoolParkingTests {
                 _ = try await pool.withConnection { $0.id }
                 await hold.wait()
             }
-            await eventually("the first task parked the connection") { pool.cellStates == [ParkCell.parked] }
+            await eventually("the first task parked the connection") { pool.cellStates == [.parked] }
             let nesting = Task(executorPreference: thread) {
                 try await pool.withConnection { _ in try await pool.withConnection { _ in } }
             }
@@ -118,9 +118,9 @@ struct ConnectionPoolParkingTests {
 
 extension ConnectionPool where Factory == FakeConnectionFactory {
     /// The states of the pool's cells, in the order of their connections.
-    var cellStates: [Int] {
+    var cellStates: [ParkCell.Phase] {
         state.withLock { state in
-            state.cells.sorted { $0.key < $1.key }.map { $0.value.state.load(ordering: .relaxed) }
+            state.cells.sorted { $0.key < $1.key }.map { $0.value.phase }
         }
     }
 
