@@ -59,20 +59,27 @@ func processCPUTime() -> Duration {
 }
 
 /// One task borrowing and returning a connection as fast as it can: the pool's own cost, as
-/// process CPU time per borrow (the figure the target is for) and as elapsed time.
-func measureUncontended() async throws {
+/// process CPU time per borrow (the figure the target is for) and as elapsed time, in ns.
+func borrowCosts(_ pool: ConnectionPool<FakeConnectionFactory>) async throws -> (cpu: Double, elapsed: Double) {
     let rounds = 1_000_000
+    for _ in 0..<10_000 {
+        try await pool.withConnection { _ in }
+    }
+    let start = ContinuousClock.now
+    let cpuStart = processCPUTime()
+    for _ in 0..<rounds {
+        try await pool.withConnection { _ in }
+    }
+    return (
+        nanoseconds(processCPUTime() - cpuStart) / Double(rounds),
+        nanoseconds(ContinuousClock.now - start) / Double(rounds)
+    )
+}
+
+/// The borrow loop in a plain task: through the pool's lock.
+func measureUncontended() async throws {
     try await withPool(maximum: 1) { pool in
-        for _ in 0..<10_000 {
-            try await pool.withConnection { _ in }
-        }
-        let start = ContinuousClock.now
-        let cpuStart = processCPUTime()
-        for _ in 0..<rounds {
-            try await pool.withConnection { _ in }
-        }
-        let cpu = nanoseconds(processCPUTime() - cpuStart) / Double(rounds)
-        let elapsed = nanoseconds(ContinuousClock.now - start) / Double(rounds)
+        let (cpu, elapsed) = try await borrowCosts(pool)
         report("acquire-release-uncontended", "ns", cpu, target: 1000)
         report("acquire-release-uncontended-elapsed", "ns", elapsed)
     }
@@ -82,24 +89,10 @@ func measureUncontended() async throws {
 /// `ConnectionThreadExecutor` borrows an ODBC connection): the connection waits on that thread
 /// between borrows, taken and given back without the pool's lock.
 func measureOwnThread() async throws {
-    let rounds = 1_000_000
     let thread = MarkedThreadExecutor()
     defer { thread.stop() }
     try await withPool(maximum: 1, factory: FakeConnectionFactory(threadMarks: [thread.mark])) { pool in
-        let (cpu, elapsed) = try await Task(executorPreference: thread) {
-            for _ in 0..<10_000 {
-                try await pool.withConnection { _ in }
-            }
-            let start = ContinuousClock.now
-            let cpuStart = processCPUTime()
-            for _ in 0..<rounds {
-                try await pool.withConnection { _ in }
-            }
-            return (
-                nanoseconds(processCPUTime() - cpuStart) / Double(rounds),
-                nanoseconds(ContinuousClock.now - start) / Double(rounds)
-            )
-        }.value
+        let (cpu, elapsed) = try await Task(executorPreference: thread) { try await borrowCosts(pool) }.value
         report("acquire-release-own-thread", "ns", cpu, target: 1000)
         report("acquire-release-own-thread-elapsed", "ns", elapsed)
     }
