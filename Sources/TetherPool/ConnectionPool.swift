@@ -135,9 +135,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
                     return nil
                 }
                 state.shutdownWaiters.append(continuation)
-                let now = clock.elapsed()
-                let reclaimed = state.effects(for: state.reclaimParked(now: now))
-                return reclaimed + state.effects(for: state.machine.shutdown(now: now))
+                return state.effects(for: state.settled(now: clock.elapsed()) { $0.shutdown(now: $1) })
             }
             guard let effects else {
                 continuation.resume()
