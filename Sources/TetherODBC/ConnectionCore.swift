@@ -62,16 +62,19 @@ final class ConnectionCore {
     }
 
     /// Runs one session: `body` sees a fresh ``ODBCSession`` that is invalid once it returns.
-    func runSession<R>(_ token: SessionToken, _ body: (ODBCSession) throws -> R) -> Result<R, any Error> {
+    ///
+    /// It throws rather than returning a `Result`: a `Result` of a generic value costs a
+    /// generic metadata lookup on every session.
+    func runSession<R>(_ token: SessionToken, _ body: (ODBCSession) throws -> R) throws -> R {
         defer {
             cancelSlot.end()
             session = nil
         }
         guard cancelSlot.begin(token) else {
-            return .failure(ODBCError.cancelled("withSession"))
+            throw ODBCError.cancelled("withSession")
         }
         guard isConnected else {
-            return .failure(ODBCError.closed("withSession"))
+            throw ODBCError.closed("withSession")
         }
         session = token
         let odbcSession = ODBCSession(core: self)
@@ -79,7 +82,7 @@ final class ConnectionCore {
             odbcSession.invalidate()
             resetFlag.needsReset.store(isManualCommit || hasSQLTransaction, ordering: .releasing)
         }
-        return Result { try body(odbcSession) }
+        return try body(odbcSession)
     }
 
     /// The cached prepared statement for `sql`, preparing it on first use.

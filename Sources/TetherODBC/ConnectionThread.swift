@@ -51,11 +51,13 @@ final class ConnectionThread: Sendable {
         mailbox.post(job)
     }
 
-    /// Runs `job` at once when called on this thread (by a task that
-    /// ``ConnectionThreadExecutor`` runs here) while no other work waits for it; nil, without
-    /// running it, otherwise.
-    func runHere<R>(_ job: (ConnectionCore) -> R) -> R? {
-        mailbox.runHere(job)
+    /// The connection, for a job to run on at once, when called on this thread (by a task that
+    /// ``ConnectionThreadExecutor`` runs here) while no other work waits for it; nil otherwise.
+    ///
+    /// The caller runs its job itself rather than passing it in: a generic job returning its
+    /// value through an optional costs a generic metadata lookup on every session.
+    func coreForJobHere() -> ConnectionCore? {
+        mailbox.coreForJobHere()
     }
 
     /// Runs `finally` as the last job, ends the thread and waits until it has ended.
@@ -143,15 +145,15 @@ final class Mailbox: Sendable {
         case idle
     }
 
-    /// Runs `job` now when called on this thread with nothing else queued for it.
+    /// The connection, when called on this thread with nothing else queued for it.
     ///
     /// With work queued, the caller goes through the queue like everyone else: a task whose
     /// sessions all ran inline would never suspend, and the tasks queued behind it would starve.
-    func runHere<R>(_ job: (ConnectionCore) -> R) -> R? {
-        guard Mailbox.current === self, pending.load(ordering: .relaxed) == 0, let core else {
+    func coreForJobHere() -> ConnectionCore? {
+        guard Mailbox.current === self, pending.load(ordering: .relaxed) == 0 else {
             return nil
         }
-        return job(core)
+        return core
     }
 
     func stop(finally: @escaping ConnectionThread.Job) -> Bool {

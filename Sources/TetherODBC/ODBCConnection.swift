@@ -115,12 +115,16 @@ public final class ODBCConnection: Sendable {
         // a connection thread when its task prefers ConnectionThreadExecutor).
         return try await withTaskCancellationHandler { @concurrent in
             // A task that ConnectionThreadExecutor runs on this very thread needs no hop.
-            if let result = thread.runHere({ core in core.runSession(token, body) }) {
-                return try result.get()
+            if let core = thread.coreForJobHere() {
+                return try core.runSession(token, body)
             }
             return try await withUnsafeThrowingContinuation { continuation in
                 let accepted = thread.submit { core in
-                    continuation.resume(with: core.runSession(token, body))
+                    do {
+                        continuation.resume(returning: try core.runSession(token, body))
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
                 }
                 if !accepted {
                     continuation.resume(throwing: ODBCError.closed("withSession"))

@@ -62,16 +62,15 @@ extension ConnectionPool {
     /// The connection parked in the calling thread's cell by this pool, if any; lock-free.
     func takeParked() -> Lease? {
         guard let cell = ParkCell.current, cell.pool == ObjectIdentifier(self),
-            let (parked, since) = cell.take(holder: Self.currentTaskKey)
+            let lease = cell.take(holder: Self.currentTaskKey)
         else {
             return nil
         }
-        let stale = configuration.keepAliveThreshold.map { clock.elapsed() - since > $0 } ?? false
-        let ticket = Machine.Lease(
-            connectionID: parked.ticket.connectionID, generation: parked.generation, needsValidation: stale)
+        if let threshold = configuration.keepAliveThreshold, let since = lease.parkedSince {
+            lease.retake(needsValidation: clock.elapsed() - since > threshold)
+        }
         delegate?.leaseAcquired(waited: .zero)
-        return Lease(
-            ticket: ticket, connection: parked.connection, counter: parked.counter, cell: cell, parkedSince: since)
+        return lease
     }
 
     /// Parks `lease`, given back clean, in its connection's cell when it has one that is on;

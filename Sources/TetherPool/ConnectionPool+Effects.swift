@@ -1,22 +1,42 @@
 import Synchronization
 
 /// A connection lent to a caller, with the machine's record of the loan.
-struct PoolLease: Sendable {
-    let ticket: PoolStateMachine.Lease
+///
+/// A class: a borrow passes its lease around several times, and as a struct of three references
+/// every copy cost three reference-count operations (a twentieth of a parked borrow's CPU). A
+/// connection parked in its cell keeps its lease, and the next borrow on that thread takes the
+/// same object back.
+///
+/// `@unchecked Sendable`: its variables are written only by the one borrower that holds it, or
+/// under the pool's lock, before the lease is handed on through a continuation or a cell's
+/// atomic word, which publish what was written.
+final class PoolLease: @unchecked Sendable {
+    private(set) var ticket: PoolStateMachine.Lease
     /// The factory's connection in its ``ConnectionBox``; ``ConnectionPool/connection(of:)`` opens it.
     let connection: any AnyObject & Sendable
     /// The active-operation counter of the lease's generation.
     let counter: OperationCounter
+    /// The cell the connection may park in when given back (see ``ParkCell``).
+    var cell: ParkCell?
+    /// When the connection was last parked in its cell; nil for a connection never parked.
+    var parkedSince: Duration?
+
+    init(ticket: PoolStateMachine.Lease, connection: any AnyObject & Sendable, counter: OperationCounter) {
+        self.ticket = ticket
+        self.connection = connection
+        self.counter = counter
+    }
 
     /// The stripe of the operation counters this lease's operations count in.
     var stripe: Int { ticket.connectionID }
-    /// The cell the connection may park in when given back (see ``ParkCell``).
-    var cell: ParkCell?
-    /// When the connection was parked before this loan, for a lease taken from its cell.
-    var parkedSince: Duration?
-
     var generation: Int { ticket.generation }
     var needsValidation: Bool { ticket.needsValidation }
+
+    /// Taken again from its cell: the connection is checked first when it waited too long.
+    func retake(needsValidation: Bool) {
+        ticket = PoolStateMachine.Lease(
+            connectionID: ticket.connectionID, generation: ticket.generation, needsValidation: needsValidation)
+    }
 }
 
 /// What a pool guards with its lock: the state machine and the continuations it resumes.
@@ -95,7 +115,7 @@ struct PoolState {
         guard let ticket = machine.tryAcquireIdle(affinity: affinity, holder: holder, now: now) else {
             return nil
         }
-        var lent = lease(ticket)
+        let lent = lease(ticket)
         if affinity != 0, machine.slotByAffinity[affinity] == ticket.connectionID {
             lent.cell = lendThroughCell(ticket.connectionID, holder: holder)
         }

@@ -43,7 +43,6 @@ final class ParkCell: Sendable {
     // Written only by whoever holds the connection, before it parks it; read only by whoever
     // moves the cell from parked: the word's release and acquire order the two.
     private nonisolated(unsafe) var parkedLease: PoolLease?
-    private nonisolated(unsafe) var parkedSince = Duration.zero
 
     init(pool: ObjectIdentifier, connectionID: Int) {
         self.pool = pool
@@ -64,14 +63,14 @@ final class ParkCell: Sendable {
     }
 
     /// Parks `lease`, given back at `now`; `false` when the cell was turned off meanwhile
-    /// (the lease then goes back through the machine).
+    /// (the lease then goes back through the machine, last used `now`).
     func park(_ lease: PoolLease, at now: Duration) -> Bool {
         let lentWord = word.load(ordering: .relaxed)
         guard Self.phase(of: lentWord) == .lent else {
             return false
         }
+        lease.parkedSince = now
         parkedLease = lease
-        parkedSince = now
         let (parked, _) = word.compareExchange(
             expected: lentWord, desired: Phase.parked.rawValue, successOrdering: .releasing,
             failureOrdering: .relaxed)
@@ -81,8 +80,9 @@ final class ParkCell: Sendable {
         return parked
     }
 
-    /// The parked lease and when it was parked, taken by the task with key `holder`.
-    func take(holder: UInt) -> (lease: PoolLease, since: Duration)? {
+    /// The parked lease (its ``PoolLease/parkedSince`` says when it was parked), taken by the
+    /// task with key `holder`.
+    func take(holder: UInt) -> PoolLease? {
         let (taken, _) = word.compareExchange(
             expected: Phase.parked.rawValue, desired: Self.lent(to: holder), successOrdering: .acquiring,
             failureOrdering: .relaxed)
@@ -94,7 +94,8 @@ final class ParkCell: Sendable {
         case off
         /// Lent to the task with key `holder`, which gives it back through the machine.
         case lent(holder: UInt)
-        case parked(PoolLease, since: Duration)
+        /// Parked; the lease's ``PoolLease/parkedSince`` says since when.
+        case parked(PoolLease)
     }
 
     /// Turns the cell off; a parked lease is handed to the caller, for the machine.
@@ -105,8 +106,7 @@ final class ParkCell: Sendable {
         let previous = word.exchange(Phase.off.rawValue, ordering: .acquiring)
         switch Self.phase(of: previous) {
         case .parked:
-            let (lease, since) = takeLease()
-            return .parked(lease, since: since)
+            return .parked(takeLease())
         case .lent:
             return .lent(holder: previous >> 2)
         case .off:
@@ -114,12 +114,12 @@ final class ParkCell: Sendable {
         }
     }
 
-    private func takeLease() -> (lease: PoolLease, since: Duration) {
+    private func takeLease() -> PoolLease {
         guard let lease = parkedLease else {
             preconditionFailure("pool: parked connection \(connectionID) has no lease")
         }
         parkedLease = nil
-        return (lease, parkedSince)
+        return lease
     }
 
     private static func lent(to holder: UInt) -> UInt {

@@ -21,8 +21,8 @@ extension PoolState {
             case .lent(let holder):
                 // Its borrower gives it back through the machine; a waiting task looks it up by holder.
                 machine.recordHolder(holder, of: cell.connectionID)
-            case .parked(let lease, let since):
-                actions += machine.release(lease.ticket, .reusable, now: now, lastUsed: since)
+            case .parked(let lease):
+                actions += machine.release(lease.ticket, .reusable, now: now, lastUsed: lease.parkedSince)
             }
         }
         return actions
