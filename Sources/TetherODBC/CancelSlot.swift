@@ -7,18 +7,26 @@ import TetherLocking
 ///
 /// The thread records which session runs and which statement is executing; a cancelling task
 /// marks its session cancelled and, when that session's statement is executing, calls
-/// `SQLCancel` on it from the cancelling thread. Both happen under one lock, so a statement
-/// handle is never cancelled after the thread has moved on and freed or reused it.
+/// `SQLCancel` on it from the cancelling thread, never after the thread has moved on and freed
+/// or reused the handle.
 ///
-/// Why no cancel is lost: the flag and the executing statement are read and written under one
-/// lock, so a cancel either comes first, and ``executing(_:_:_:)`` sees the flag and never
-/// starts the call, or comes second, and finds the statement recorded. What the lock cannot
-/// close is the gap inside the driver call before the statement really runs: psqlODBC ignores
-/// `SQLCancel` until it has marked the statement executing, and PostgreSQL ignores a cancel
-/// that reaches the backend before the query does. So the cancelling side sends `SQLCancel`
-/// again, after ``firstRepeat`` and then at doubling intervals up to ``longestRepeat``, for as
-/// long as the same execution is recorded; the thread clears the record under the lock when
-/// the call returns, so a repeat never reaches a statement that finished or a later one.
+/// The record is one atomic word: the address of the running session's token, a bit for "its
+/// statement is executing" and a bit for "a canceller holds the record". The thread changes the
+/// word with one compare-and-exchange per step (a session begins or ends, a call starts or
+/// returns), without a lock: four lock round trips per query were a measurable share of a
+/// session's cost. A canceller sets the hold bit, under a lock that only cancellers take, for
+/// as long as it calls `SQLCancel`; a thread that finds the bit set waits for that lock, so
+/// it never frees a statement handle that is being cancelled.
+///
+/// Why no cancel is lost: the thread publishes the call, then reads the session's flag; the
+/// canceller sets the flag, then reads the word (all sequentially consistent). So either the
+/// thread sees the flag and never starts the call, or the canceller finds the call. What this
+/// cannot close is the gap inside the driver call before the statement really runs: psqlODBC
+/// ignores `SQLCancel` until it has marked the statement executing, and PostgreSQL ignores a
+/// cancel that reaches the backend before the query does. So the cancelling side sends
+/// `SQLCancel` again, after ``firstRepeat`` and then at doubling intervals up to
+/// ``longestRepeat``, for as long as the same call runs; each call has a number, so a repeat
+/// never reaches a statement that finished or a later one.
 final class CancelSlot: Sendable {
     /// Runs a job after a delay, off the cooperative pool.
     typealias Schedule = @Sendable (Duration, @escaping @Sendable () -> Void) -> Void
@@ -29,14 +37,19 @@ final class CancelSlot: Sendable {
     /// The longest wait between repeats, for a statement that takes long to stop.
     static let longestRepeat = Duration.seconds(1)
 
-    private struct State {
-        var running: SessionToken?
-        var executing: UInt?
-        /// Counts driver calls, so that a repeated cancel knows whether its call still runs.
-        var execution = 0
-    }
+    /// The word's low bits; a token's address, aligned to 16 bytes, leaves them free.
+    private static let executingBit: UInt = 1
+    private static let heldBit: UInt = 2
 
-    private let state = Locked(State())
+    /// The running session's token address, with ``executingBit`` and ``heldBit``.
+    private let word = Atomic<UInt>(0)
+    // Written by the thread before it sets the executing bit; read by a canceller only while
+    // it holds the word with that bit set, when the thread cannot change them.
+    private nonisolated(unsafe) var statement: UInt = 0
+    /// Counts driver calls, so that a repeated cancel knows whether its call still runs.
+    private nonisolated(unsafe) var execution = 0
+    /// Taken by cancellers, and by the thread only to wait for one that holds the word.
+    private let cancelling = Locked(())
     private let cancelStatement: @Sendable (UInt) -> Void
     private let schedule: Schedule
 
@@ -60,18 +73,33 @@ final class CancelSlot: Sendable {
 
     /// Marks `session` cancelled, and stops its running statement if there is one.
     func cancel(_ session: SessionToken) {
-        let execution = state.withLock { state -> Int? in
-            session.isCancelled.store(true, ordering: .relaxed)
-            return cancelExecuting(session, in: state, execution: nil)
-        }
-        if let execution {
+        session.isCancelled.store(true, ordering: .sequentiallyConsistent)
+        if let execution = cancelling.withLock({ _ in stopExecuting(session, execution: nil) }) {
             repeatCancel(session, execution, after: Self.firstRepeat)
         }
     }
 
     /// Cancels whichever session is running now, if any.
     func cancelRunning() {
-        let running = state.withLock { $0.running }
+        let running = cancelling.withLock { _ -> SessionToken? in
+            while true {
+                let current = word.load(ordering: .sequentiallyConsistent)
+                guard current != 0 else {
+                    return nil
+                }
+                if word.compareExchange(
+                    expected: current, desired: current | Self.heldBit, ordering: .sequentiallyConsistent
+                )
+                .exchanged {
+                    defer { word.store(current, ordering: .sequentiallyConsistent) }
+                    // Held, the session cannot end, so its token is alive to be retained here.
+                    return Unmanaged<SessionToken>.fromOpaque(
+                        UnsafeRawPointer(bitPattern: current & ~Self.executingBit)!
+                    )
+                    .takeUnretainedValue()
+                }
+            }
+        }
         if let running {
             cancel(running)
         }
@@ -79,46 +107,70 @@ final class CancelSlot: Sendable {
 
     /// `session` starts on the thread; `false` if it was cancelled before it started.
     func begin(_ session: SessionToken) -> Bool {
-        state.withLock { state in
-            state.running = session
-            return !session.isCancelled.load(ordering: .relaxed)
-        }
+        // Nobody holds a word that names no session: a plain store.
+        word.store(Self.address(of: session), ordering: .sequentiallyConsistent)
+        return !session.isCancelled.load(ordering: .sequentiallyConsistent)
     }
 
     /// The running session ended.
     func end() {
-        state.withLock { state in
-            state.running = nil
-            state.executing = nil
-        }
+        step(from: word.load(ordering: .relaxed) & ~Self.heldBit, to: 0)
     }
 
     /// Runs `call` with `statement` open to `SQLCancel`; `nil` without running it when
     /// `session` is already cancelled. Work outside any session (`session` nil) always runs.
     func executing<R>(_ session: SessionToken?, _ statement: SQLHSTMT, _ call: () -> R) -> R? {
-        let proceed = state.withLock { state in
-            state.executing = UInt(bitPattern: statement)
-            state.execution += 1
-            return !(session?.isCancelled.load(ordering: .relaxed) ?? false)
+        guard let session else {
+            return call()
         }
-        defer { state.withLock { $0.executing = nil } }
-        return proceed ? call() : nil
+        let running = Self.address(of: session)
+        self.statement = UInt(bitPattern: statement)
+        execution += 1
+        step(from: running, to: running | Self.executingBit)
+        defer { step(from: running | Self.executingBit, to: running) }
+        return session.isCancelled.load(ordering: .sequentiallyConsistent) ? nil : call()
     }
 
-    /// Calls `SQLCancel` when `session` runs a statement (the call numbered `execution`, when
-    /// given); returns the number of the call it cancelled. Called under the lock.
-    private func cancelExecuting(_ session: SessionToken, in state: State, execution: Int?) -> Int? {
-        guard state.running === session, let bits = state.executing, execution ?? state.execution == state.execution
+    /// The thread's change of the word; waits while a canceller holds it.
+    private func step(from expected: UInt, to desired: UInt) {
+        if word.compareExchange(expected: expected, desired: desired, ordering: .sequentiallyConsistent).exchanged {
+            return
+        }
+        // A canceller holds the word only under `cancelling`, and gives it back before unlocking.
+        cancelling.withLock { _ in
+            let changed = word.compareExchange(expected: expected, desired: desired, ordering: .sequentiallyConsistent)
+            precondition(
+                changed.exchanged, "CancelSlot: the record is \(changed.original), the thread expected \(expected)")
+        }
+    }
+
+    /// Calls `SQLCancel` when `session`'s statement executes (the call numbered `execution`,
+    /// when given); returns the number of the call it cancelled. Called under `cancelling`.
+    private func stopExecuting(_ session: SessionToken, execution wanted: Int?) -> Int? {
+        let executing = Self.address(of: session) | Self.executingBit
+        guard
+            word.compareExchange(
+                expected: executing, desired: executing | Self.heldBit, ordering: .sequentiallyConsistent
+            )
+            .exchanged
         else {
             return nil
         }
-        cancelStatement(bits)
-        return state.execution
+        defer { word.store(executing, ordering: .sequentiallyConsistent) }
+        guard wanted ?? execution == execution else {
+            return nil
+        }
+        cancelStatement(statement)
+        return execution
+    }
+
+    private static func address(of session: SessionToken) -> UInt {
+        UInt(bitPattern: Unmanaged.passUnretained(session).toOpaque())
     }
 
     private func repeatCancel(_ session: SessionToken, _ execution: Int, after delay: Duration) {
         schedule(delay) { [self] in
-            let stillRunning = state.withLock { cancelExecuting(session, in: $0, execution: execution) } != nil
+            let stillRunning = cancelling.withLock { _ in stopExecuting(session, execution: execution) } != nil
             if stillRunning {
                 repeatCancel(session, execution, after: min(delay * 2, Self.longestRepeat))
             }

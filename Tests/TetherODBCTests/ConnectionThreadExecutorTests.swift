@@ -16,9 +16,10 @@ struct ConnectionThreadExecutorTests {
             try await Databases.with(connectString) { connection in
                 let seen = try await Task(executorPreference: ConnectionThreadExecutor.shared) {
                     // A session that ends before its caller has suspended resumes nobody: the
-                    // task then carries on where it was. So wait until it is on the thread once.
+                    // task then carries on where it was. So wait until it is on the thread once;
+                    // under load (the whole suite in parallel) 100 tries were seen to lose that race.
                     var sessions = 0
-                    while ctether_gettid() != connection.threadID && sessions < 100 {
+                    while ctether_gettid() != connection.threadID && sessions < 10_000 {
                         try await connection.withSession { _ in }
                         sessions += 1
                     }
