@@ -88,6 +88,8 @@ struct PoolState {
             case .forceClose(let id, let generation):
                 closing[generation, default: 0] += 1
                 return .job(.forceClose(removeConnection(id), generation: generation))
+            case .ping(let ticket):
+                return .job(.ping(lease(ticket)))
             case .armWaiterTimer(let deadline):
                 return .job(.waiterTimer(at: deadline))
             case .armDrainTimer(let generation, let deadline):
@@ -210,6 +212,8 @@ enum PoolJob: Sendable {
     case create(creation: Int, generation: Int, target: any Sendable)
     case close(any AnyObject & Sendable, generation: Int, reason: CloseReason)
     case forceClose(any AnyObject & Sendable, generation: Int)
+    /// A keep-alive ping of an idle connection, leased to the pool for it.
+    case ping(PoolLease)
     case waiterTimer(at: Duration)
     case drainTimer(generation: Int, at: Duration)
 }
@@ -265,6 +269,9 @@ extension ConnectionPool {
                 Task { await self.execute(job) }
             case .create(let creation, _, _):
                 state.withLock { $0.machine.creationAbandoned(creation) }
+            case .ping(let lease):
+                // Not pinged: back as it was, like a borrow that never used it.
+                release(lease, .unused)
             case .waiterTimer, .drainTimer:
                 break
             }

@@ -41,6 +41,9 @@ extension ConnectionPool {
             await factory.close(connection)
             delegate?.connectionClosed(generation: generation, reason: .forced)
             perform(state.withLock { $0.closeFinished(generation: generation) })
+        case .ping(let lease):
+            let alive = await factory.validate(connection(of: lease))
+            release(lease, alive ? .reusable : .discard(.failedValidation))
         case .waiterTimer(let deadline):
             // A cancelled sleep means shutdown: firing early is harmless, as only due waiters expire.
             try? await clock.sleep(deadline)

@@ -37,6 +37,15 @@ public struct PoolConfiguration: Sendable {
     /// validates. Defaults to 30 seconds.
     public var keepAliveThreshold: Duration?
 
+    /// An idle connection unused this long is pinged (``ConnectionFactory/validate(_:)``) at
+    /// the next maintenance tick, and closed and replaced if the ping fails; `nil` never pings.
+    ///
+    /// Set it below the idle limit of any firewall, NAT or proxy between the pool and the
+    /// server: one that drops a quiet connection silently leaves the next borrower's check
+    /// waiting for TCP to give up, which takes minutes. A connection being pinged counts as
+    /// leased, for a round trip. Defaults to `nil`.
+    public var keepAliveInterval: Duration?
+
     /// How long ``ConnectionPool/swap(to:)`` waits for the old generation's operations before
     /// cancelling them and closing their connections. Defaults to 5 seconds.
     public var swapDrainTimeout: Duration
@@ -64,6 +73,7 @@ public struct PoolConfiguration: Sendable {
         maximumLifetime = .seconds(1800)
         lifetimeJitter = 0.1
         keepAliveThreshold = .seconds(30)
+        keepAliveInterval = nil
         swapDrainTimeout = .seconds(5)
         reconnectDrainTimeout = .seconds(35)
         maintenanceInterval = .seconds(1)
@@ -88,6 +98,7 @@ public struct PoolConfiguration: Sendable {
         try check(swapDrainTimeout >= .zero, "swapDrainTimeout must not be negative")
         try check(reconnectDrainTimeout >= .zero, "reconnectDrainTimeout must not be negative")
         try check(maintenanceInterval > .zero, "maintenanceInterval must be positive")
+        try check(keepAliveInterval.map { $0 > .zero } ?? true, "keepAliveInterval must be positive")
     }
 
     private func check(_ condition: Bool, _ detail: String) throws {

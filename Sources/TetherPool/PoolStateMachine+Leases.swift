@@ -154,7 +154,7 @@ extension PoolStateMachine {
         return idle.popLast()
     }
 
-    private mutating func lease(_ slotID: Int, holder: UInt, now: Duration) -> Lease {
+    mutating func lease(_ slotID: Int, holder: UInt, now: Duration) -> Lease {
         // Changed in place through its index: one hash lookup on every borrow instead of two.
         guard let index = slots.index(forKey: slotID),
             case let state = slots.values[index].state, state == .idle || state == .prepared

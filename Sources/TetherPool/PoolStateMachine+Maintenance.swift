@@ -1,5 +1,5 @@
 extension PoolStateMachine {
-    /// The periodic check: idle timeouts, lifetimes and the minimum.
+    /// The periodic check: idle timeouts, keep-alive pings, lifetimes and the minimum.
     ///
     /// A connection past its lifetime gets a replacement first and closes when the replacement
     /// arrives (at once if idle, otherwise when its lease comes back).
@@ -7,9 +7,23 @@ extension PoolStateMachine {
         guard lifecycle == .running else {
             return []
         }
-        // Not yet: idle connections are validated when lent out, not pinged while idle, so a
-        // firewall may still drop a connection that sits idle below the keep-alive threshold.
-        return closeIdleConnections(now: now) + replaceAgedConnections(now: now) + startMinimumCreations()
+        return closeIdleConnections(now: now) + pingIdleConnections(now: now) + replaceAgedConnections(now: now)
+            + startMinimumCreations()
+    }
+
+    /// Lends every connection idle for ``PoolConfiguration/keepAliveInterval`` to the pool
+    /// itself for a ping; the shell gives it back through ``release(_:_:now:lastUsed:)``.
+    private mutating func pingIdleConnections(now: Duration) -> [Action] {
+        guard let interval = configuration.keepAliveInterval else {
+            return []
+        }
+        let due = idle.filter { id in slots[id].map { now - $0.lastUsed >= interval } ?? false }
+        guard !due.isEmpty else {
+            return []
+        }
+        idle.removeAll { due.contains($0) }
+        counters.keepAlivePings += due.count
+        return due.map { .ping(lease($0, holder: 0, now: now)) }
     }
 
     private mutating func closeIdleConnections(now: Duration) -> [Action] {

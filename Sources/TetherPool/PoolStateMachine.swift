@@ -26,6 +26,8 @@ struct PoolStateMachine {
         case close(id: Int, generation: Int, reason: CloseReason)
         /// Cancel the running operation through the factory, then close.
         case forceClose(id: Int, generation: Int)
+        /// Check leased connection `Lease` for the pool itself (keep-alive), then release it.
+        case ping(Lease)
         case armWaiterTimer(at: Duration)
         case armDrainTimer(generation: Int, at: Duration)
         case completeSwap(id: Int, SwapReport)

@@ -40,6 +40,9 @@ public struct PoolCounters: Sendable, Hashable {
     public var evictions = 0
     /// Swaps and reconnects requested.
     public var swaps = 0
+    /// Idle connections pinged to keep them open (``PoolConfiguration/keepAliveInterval``);
+    /// one that failed is also counted in ``closed`` as ``CloseReason/failedValidation``.
+    public var keepAlivePings = 0
     /// How long callers that had to wait waited, in powers of two.
     public var waitTimes = WaitTimeHistogram()
 
