@@ -1,0 +1,145 @@
+import Dispatch
+import Foundation
+import Testing
+import TetherODBC
+
+@testable import TetherPool
+
+/// Workers that prefer ``ConnectionThreadExecutor`` against PostgreSQL, whose connections
+/// wait parked on their own threads between borrows: a backend terminated while parked, a
+/// worker cancelled mid-query, swaps between roles and databases under such workers.
+@Suite("ConnectionPool of ODBC connections parked on their threads", .needsPostgres, .timeLimit(.minutes(2)))
+struct PoolParkingPostgresTests {
+    @Test(
+        "P2: a backend terminated while its connection is parked: the borrow on its thread is retried only if safe",
+        arguments: [true, false])
+    func backendTerminatedWhileParked(idempotent: Bool) async throws {
+        let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
+        try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            let terminated = DispatchSemaphore(value: 0)
+            let (parkedPIDs, parked) = AsyncStream.makeStream(of: Int.self)
+            let runs = Counter()
+            let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
+                // The first borrow brings the task to the connection's thread, the second parks it there.
+                let pid = try await pool.backendPID()
+                #expect(try await pool.backendPID() == pid)
+                #expect(ParkCell.current?.phase == .parked)
+                parked.yield(pid)
+                // Stays on the thread, so the next borrow takes the connection from its cell.
+                block(until: terminated)
+                return try await pool.withConnection(idempotent: idempotent) { connection in
+                    runs.increment()
+                    return try await connection.withSession { try $0.query("SELECT 7")[0].decode(Int.self, at: 0) }
+                }
+            }
+            var pids = parkedPIDs.makeAsyncIterator()
+            let pid = try #require(await pids.next())
+            #expect(pool.state.withLock { $0.parkedCount } == 1)
+            try await Databases.administer("SELECT pg_terminate_backend(\(pid))")
+            terminated.signal()
+            if idempotent {
+                #expect(try await worker.value == 7)
+                #expect(runs.count == 2)
+            } else {
+                let error = await #expect(throws: ConnectionPoolError.self) { try await worker.value }
+                #expect(error?.code == .outcomeUnknown)
+                #expect(runs.count == 1)
+            }
+            #expect(pool.counters.closed[.broken, default: 0] == 1)
+            #expect(try await pool.whoAmI() == "tether@tether")
+            #expect(pool.gauges.leased == 0)
+        }
+    }
+
+    @Test("a worker on its connection's thread cancelled mid-query gives the connection back usable")
+    func workerCancelledMidQuery() async throws {
+        let marker = "parked_cancel_\(UUID().uuidString.prefix(8).lowercased())"
+        let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
+        try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
+                _ = try await pool.backendPID()
+                _ = try await pool.backendPID()
+                #expect(ParkCell.current?.phase == .parked)
+                try await pool.withConnection { connection in
+                    try await connection.withSession { _ = try $0.execute("SELECT pg_sleep(30), '\(marker)'") }
+                }
+            }
+            try await Databases.waitUntilRunning(marker)
+            worker.cancel()
+            let error = await #expect(throws: ODBCError.self) { try await worker.value }
+            #expect(error?.kind == .cancelled)
+            let gauges = pool.gauges
+            #expect(gauges.leased == 0)
+            #expect(gauges.activeOperations == 0)
+            #expect(pool.counters.closed.isEmpty)
+            let again = Task(executorPreference: ConnectionThreadExecutor.shared) { try await pool.whoAmI() }
+            #expect(try await again.value == "tether@tether")
+            #expect(pool.counters.created == 1)
+        }
+    }
+
+    @Test("workers on the connection threads query while the pool swaps roles and databases; none fails")
+    func swapsUnderWorkersOnConnectionThreads() async throws {
+        let targets = [
+            try Databases.postgres(),
+            try Databases.postgres(user: TestServersAlt.user, database: TestServersAlt.database),
+            try Databases.postgres(user: TestServersAlt.user),
+            try Databases.postgres(database: TestServersAlt.database),
+        ]
+        let names = Set(targets.map { "\($0["UID"] ?? "")@\($0["Database"] ?? "")" })
+        let configuration = PoolConfiguration.testing.with {
+            $0.minimumConnections = 3
+            $0.maximumConnections = 6
+        }
+        let failures = Counter()
+        let operations = Counter()
+        try await withPool(targets[0], configuration: configuration) { pool in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let stop = Counter()
+                for _ in 0..<8 {
+                    group.addTask(executorPreference: ConnectionThreadExecutor.shared) {
+                        while stop.count == 0 {
+                            do {
+                                let name = try await pool.whoAmI(idempotent: false)
+                                #expect(names.contains(name))
+                                operations.increment()
+                            } catch {
+                                failures.increment()
+                                Issue.record("an operation failed during a swap: \(error)")
+                            }
+                        }
+                    }
+                }
+                for round in 1...8 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    let report = await pool.swap(to: targets[round % targets.count])
+                    #expect(report.forced == 0)
+                }
+                stop.increment()
+                try await group.waitForAll()
+            }
+            let gauges = pool.gauges
+            #expect(gauges.leased == 0)
+            #expect(gauges.activeOperations == 0)
+            #expect(gauges.generation == 9)
+            let last = targets[8 % targets.count]
+            #expect(try await pool.whoAmI() == "\(last["UID"] ?? "")@\(last["Database"] ?? "")")
+        }
+        #expect(failures.count == 0)
+        #expect(operations.count > 100)
+    }
+}
+
+/// Blocks the calling thread until `semaphore` is signalled: the caller stays where it is.
+private func block(until semaphore: DispatchSemaphore) {
+    semaphore.wait()
+}
+
+extension ODBCPool {
+    /// The server process of the connection a borrow gets.
+    fileprivate func backendPID() async throws -> Int {
+        try await withConnection { connection in
+            try await connection.withSession { try $0.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0) }
+        }
+    }
+}
