@@ -27,6 +27,51 @@ struct ConnectionPoolParkedTimeTests {
         }
     }
 
+    @Test("a parked connection past the keep-alive threshold that fails its check is closed and replaced")
+    func staleParkedConnectionFailingItsCheckIsReplaced() async throws {
+        var configuration = PoolConfiguration.testing(minimum: 1, maximum: 1)
+        configuration.maintenanceInterval = .seconds(1000)
+        try await withThreadedPool(configuration) { pool, threads, clock in
+            let thread = threads[0]
+            let first = try await pool.borrow(on: thread)
+            pool.factory.connections[first - 1].kill()
+            clock.advance(by: .seconds(31))
+            #expect(pool.cellStates == [.parked])
+            let used = try await thread.run {
+                try await pool.withConnection { connection in
+                    try connection.perform()
+                    return connection.id
+                }
+            }
+            #expect(used != first)
+            #expect(pool.factory.validations == 1)
+            #expect(pool.counters.closed[.failedValidation] == 1)
+        }
+    }
+
+    @Test("a caller cancelled at the check of a stale parked connection gives it back unharmed, still due for it")
+    func cancelledCheckOfParkedConnection() async throws {
+        var configuration = PoolConfiguration.testing(minimum: 1, maximum: 1)
+        configuration.maintenanceInterval = .seconds(1000)
+        try await withThreadedPool(configuration) { pool, threads, clock in
+            let thread = threads[0]
+            _ = try await pool.borrow(on: thread)
+            clock.advance(by: .seconds(31))
+            let cancelled = Task(executorPreference: thread) {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await pool.withConnection { _ in }
+            }
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
+            #expect(pool.factory.validations == 1)
+            #expect(pool.counters.closed.isEmpty)
+            #expect(pool.cellStates == [.off])
+            #expect(pool.gauges == PoolGauges(idle: 1, leased: 0, creating: 0, waiting: 0, generation: 1))
+            _ = try await pool.borrow(on: thread)
+            #expect(pool.factory.validations == 2, "the next borrower checks it")
+            #expect(pool.factory.attempts == 1, "no connection was made in its place")
+        }
+    }
+
     @Test("the idle timeout counts from when the connection was parked, not from when it was taken back")
     func idleTimeoutCountsFromParking() async throws {
         var configuration = PoolConfiguration.testing(minimum: 0, maximum: 1)
