@@ -51,6 +51,42 @@ struct PoolParkingPostgresTests {
         }
     }
 
+    @Test(
+        "P7: a worker that leaves a transaction open on its connection's thread: its next borrow there runs outside it",
+        arguments: ["begin", "manual"])
+    func transactionLeftOpenOnTheThread(state: String) async throws {
+        let table = "odbc_p7_parked_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (i INTEGER)")
+        let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
+        try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
+                _ = try await pool.backendPID()
+                _ = try await pool.backendPID()
+                #expect(ParkCell.current?.phase == .parked)
+                try await pool.withConnection { connection in
+                    try await connection.withSession { session in
+                        if state == "begin" {
+                            try session.execute("BEGIN")
+                        } else {
+                            try session.setAutocommit(false)
+                        }
+                        try session.execute("INSERT INTO \(table) VALUES (1)")
+                    }
+                }
+                return try await pool.withConnection { connection in
+                    try await connection.withSession { session in
+                        (session.isAutocommit, try session.query("SELECT i FROM \(table)").count)
+                    }
+                }
+            }
+            let (autocommit, rows) = try await worker.value
+            #expect(autocommit)
+            #expect(rows == 0)
+            #expect(pool.counters.created == 1)
+        }
+        try await Databases.administer("DROP TABLE \(table)")
+    }
+
     @Test("a worker on its connection's thread cancelled mid-query gives the connection back usable")
     func workerCancelledMidQuery() async throws {
         let marker = "parked_cancel_\(UUID().uuidString.prefix(8).lowercased())"
