@@ -17,13 +17,13 @@ struct PoolParkingPostgresTests {
         let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
         try await withPool(Databases.postgres(), configuration: configuration) { pool in
             let terminated = DispatchSemaphore(value: 0)
+            // Whatever happens here, the worker must not keep its connection's thread blocked.
+            defer { terminated.signal() }
             let (parkedPIDs, parked) = AsyncStream.makeStream(of: Int.self)
             let runs = Counter()
             let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
-                // The first borrow brings the task to the connection's thread, the second parks it there.
-                let pid = try await pool.backendPID()
-                #expect(try await pool.backendPID() == pid)
-                #expect(ParkCell.current?.phase == .parked)
+                defer { parked.finish() }
+                let pid = try #require(await pool.parkOnThisThread())
                 parked.yield(pid)
                 // Stays on the thread, so the next borrow takes the connection from its cell.
                 block(until: terminated)
@@ -51,6 +51,43 @@ struct PoolParkingPostgresTests {
         }
     }
 
+    @Test("P1: after every backend is terminated, a worker's connection parked on its thread is checked before use")
+    func parkedConnectionCheckedAfterEviction() async throws {
+        let configuration = PoolConfiguration.testing.with {
+            $0.minimumConnections = 2
+            $0.maximumConnections = 2
+        }
+        try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            // Both connections first: a borrow elsewhere must not take the one whose thread is blocked.
+            while pool.gauges.idle < 2 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let terminated = DispatchSemaphore(value: 0)
+            // Whatever happens here, the worker must not keep its connection's thread blocked.
+            defer { terminated.signal() }
+            let (parkedPIDs, parked) = AsyncStream.makeStream(of: Int.self)
+            let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
+                defer { parked.finish() }
+                let pid = try #require(await pool.parkOnThisThread())
+                parked.yield(pid)
+                block(until: terminated)
+                return try await pool.whoAmI(idempotent: false)
+            }
+            var pids = parkedPIDs.makeAsyncIterator()
+            let parkedPID = try #require(await pids.next())
+            // The other connection, lent elsewhere while the worker's waits on its thread.
+            let otherPID = try await pool.backendPID()
+            #expect(otherPID != parkedPID)
+            try await Databases.administer(
+                "SELECT pg_terminate_backend(\(parkedPID))", "SELECT pg_terminate_backend(\(otherPID))")
+            // The other connection finds out first and is evicted.
+            await #expect(throws: ConnectionPoolError.self) { try await pool.whoAmI(idempotent: false) }
+            terminated.signal()
+            #expect(try await worker.value == "tether@tether")
+            #expect(pool.counters.closed[.failedValidation, default: 0] == 1)
+        }
+    }
+
     @Test(
         "P7: a worker that leaves a transaction open on its connection's thread: its next borrow there runs outside it",
         arguments: ["begin", "manual"])
@@ -60,9 +97,7 @@ struct PoolParkingPostgresTests {
         let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
         try await withPool(Databases.postgres(), configuration: configuration) { pool in
             let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
-                _ = try await pool.backendPID()
-                _ = try await pool.backendPID()
-                #expect(ParkCell.current?.phase == .parked)
+                _ = try #require(await pool.parkOnThisThread())
                 try await pool.withConnection { connection in
                     try await connection.withSession { session in
                         if state == "begin" {
@@ -93,9 +128,7 @@ struct PoolParkingPostgresTests {
         let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
         try await withPool(Databases.postgres(), configuration: configuration) { pool in
             let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
-                _ = try await pool.backendPID()
-                _ = try await pool.backendPID()
-                #expect(ParkCell.current?.phase == .parked)
+                _ = try #require(await pool.parkOnThisThread())
                 try await pool.withConnection { connection in
                     try await connection.withSession { _ = try $0.execute("SELECT pg_sleep(30), '\(marker)'") }
                 }
@@ -172,6 +205,22 @@ private func block(until semaphore: DispatchSemaphore) {
 }
 
 extension ODBCPool {
+    /// Borrows from a task that prefers ``ConnectionThreadExecutor`` until the task runs on the
+    /// thread of the connection it borrowed and that connection is parked there; returns the
+    /// connection's server process, or nil (with an issue) when that never happened.
+    fileprivate func parkOnThisThread() async throws -> Int? {
+        // The first borrow brings the task to a connection's thread, the next parks it there;
+        // a task resumed while other work is queued on that thread may go on elsewhere.
+        for _ in 0..<20 {
+            let pid = try await backendPID()
+            if let cell = ParkCell.current, cell.pool == ObjectIdentifier(self), cell.phase == .parked {
+                return pid
+            }
+        }
+        Issue.record("no connection parked on the task's thread after 20 borrows")
+        return nil
+    }
+
     /// The server process of the connection a borrow gets.
     fileprivate func backendPID() async throws -> Int {
         try await withConnection { connection in
