@@ -58,31 +58,34 @@ struct PoolParkingPostgresTests {
             $0.maximumConnections = 2
         }
         try await withPool(Databases.postgres(), configuration: configuration) { pool in
-            // Both connections first: a borrow elsewhere must not take the one whose thread is blocked.
+            // Both connections first: the borrow elsewhere takes the one not parked.
             while pool.gauges.idle < 2 {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            let terminated = DispatchSemaphore(value: 0)
-            // Whatever happens here, the worker must not keep its connection's thread blocked.
-            defer { terminated.signal() }
+            let (terminated, proceed) = AsyncStream.makeStream(of: Void.self)
+            defer { proceed.finish() }
             let (parkedPIDs, parked) = AsyncStream.makeStream(of: Int.self)
             let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
                 defer { parked.finish() }
                 let pid = try #require(await pool.parkOnThisThread())
                 parked.yield(pid)
-                block(until: terminated)
+                // Wherever the task resumes, the parked connection is used unchecked unless the
+                // eviction took it back and marked it for a check.
+                for await _ in terminated {
+                    break
+                }
                 return try await pool.whoAmI(idempotent: false)
             }
             var pids = parkedPIDs.makeAsyncIterator()
             let parkedPID = try #require(await pids.next())
-            // The other connection, lent elsewhere while the worker's waits on its thread.
+            // The other connection, lent elsewhere while the worker's waits parked.
             let otherPID = try await pool.backendPID()
             #expect(otherPID != parkedPID)
             try await Databases.administer(
                 "SELECT pg_terminate_backend(\(parkedPID))", "SELECT pg_terminate_backend(\(otherPID))")
             // The other connection finds out first and is evicted.
             await #expect(throws: ConnectionPoolError.self) { try await pool.whoAmI(idempotent: false) }
-            terminated.signal()
+            proceed.yield()
             #expect(try await worker.value == "tether@tether")
             #expect(pool.counters.closed[.failedValidation, default: 0] == 1)
         }
