@@ -202,9 +202,12 @@ struct PoolParkingPostgresTests {
     }
 }
 
-/// Blocks the calling thread until `semaphore` is signalled: the caller stays where it is.
+/// Blocks the calling thread until `semaphore` is signalled, so the caller stays where it is;
+/// at most ten seconds, so that nothing queued behind it on that thread waits for ever.
 private func block(until semaphore: DispatchSemaphore) {
-    semaphore.wait()
+    if semaphore.wait(timeout: .now() + .seconds(10)) == .timedOut {
+        Issue.record("the thread was blocked for ten seconds without a signal")
+    }
 }
 
 extension ODBCPool {
