@@ -87,8 +87,13 @@ extension ConnectionPool {
         // The machine takes the connection back: its cell, if lent through it, is off from now.
         lease.cell?.stop()
         let now = clock.elapsed()
-        let effects = state.withLock {
-            $0.effects(for: $0.machine.release(lease.ticket, disposition, now: now, lastUsed: lease.parkedSince))
+        // Taken from its cell and not used, it was last used when it parked; used, just now.
+        let lastUsed = disposition == .unused ? lease.parkedSince : nil
+        let effects = state.withLock { state in
+            // An eviction marks the idle connections for a check: those parked on their threads too.
+            let reclaimed = disposition == .discard(.broken) ? state.reclaimParked(now: now) : []
+            return state.effects(
+                for: reclaimed + state.machine.release(lease.ticket, disposition, now: now, lastUsed: lastUsed))
         }
         if !effects.isEmpty {
             perform(effects)
