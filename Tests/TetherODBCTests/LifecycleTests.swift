@@ -47,12 +47,7 @@ struct LifecycleTests {
         try await Databases.administer("CREATE TABLE \(table) (i INTEGER)")
         try await Databases.with(Databases.postgres()) { connection in
             try await connection.withSession { session in
-                if state == "begin" {
-                    try session.execute("BEGIN")
-                } else {
-                    try session.setAutocommit(false)
-                }
-                try session.execute("INSERT INTO \(table) VALUES (1)")
+                try session.openTransaction(state, inserting: table)
                 if state == "aborted" {
                     _ = try? session.execute("SELECT * FROM missing_table")
                 }

@@ -102,14 +102,7 @@ struct PoolParkingPostgresTests {
             let worker = Task(executorPreference: ConnectionThreadExecutor.shared) {
                 _ = try #require(await pool.parkOnThisThread())
                 try await pool.withConnection { connection in
-                    try await connection.withSession { session in
-                        if state == "begin" {
-                            try session.execute("BEGIN")
-                        } else {
-                            try session.setAutocommit(false)
-                        }
-                        try session.execute("INSERT INTO \(table) VALUES (1)")
-                    }
+                    try await connection.withSession { try $0.openTransaction(state, inserting: table) }
                 }
                 return try await pool.withConnection { connection in
                     try await connection.withSession { session in
@@ -152,12 +145,7 @@ struct PoolParkingPostgresTests {
 
     @Test("workers on the connection threads query while the pool swaps roles and databases; none fails")
     func swapsUnderWorkersOnConnectionThreads() async throws {
-        let targets = [
-            try Databases.postgres(),
-            try Databases.postgres(user: TestServersAlt.user, database: TestServersAlt.database),
-            try Databases.postgres(user: TestServersAlt.user),
-            try Databases.postgres(database: TestServersAlt.database),
-        ]
+        let targets = try Databases.swapTargets()
         let names = Set(targets.map { "\($0["UID"] ?? "")@\($0["Database"] ?? "")" })
         let configuration = PoolConfiguration.testing.with {
             $0.minimumConnections = 3

@@ -100,12 +100,7 @@ struct PoolSwapTests {
 
     @Test("hot swap under load: 16 tasks query while the pool swaps roles and databases ten times, none fails")
     func hotSwapUnderLoad() async throws {
-        let targets = [
-            try Databases.postgres(),
-            try Databases.postgres(user: TestServersAlt.user, database: TestServersAlt.database),
-            try Databases.postgres(user: TestServersAlt.user),
-            try Databases.postgres(database: TestServersAlt.database),
-        ]
+        let targets = try Databases.swapTargets()
         let configuration = PoolConfiguration.testing.with {
             $0.minimumConnections = 4
             $0.maximumConnections = 8

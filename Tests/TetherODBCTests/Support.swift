@@ -22,6 +22,16 @@ enum Databases {
         get throws { try servers.value("TETHER_PG_PASSWORD") }
     }
 
+    /// Four targets a pool swaps between under load: the two roles crossed with the two databases.
+    static func swapTargets() throws -> [ODBCConnectString] {
+        [
+            try postgres(),
+            try postgres(user: TestServersAlt.user, database: TestServersAlt.database),
+            try postgres(user: TestServersAlt.user),
+            try postgres(database: TestServersAlt.database),
+        ]
+    }
+
     /// A fresh SQLite database file that is removed when `body` returns.
     static func withSQLite<R>(_ body: (ODBCConnectString) async throws -> R) async throws -> R {
         let driver = try servers.value("TETHER_SQLITE_DRIVER")
@@ -89,5 +99,18 @@ extension Trait where Self == ConditionTrait {
 
     static var needsSQLite: Self {
         .enabled(if: TestServers.current.shouldRun(.sqlite), Comment(rawValue: TestServers.skipMessage(.sqlite)))
+    }
+}
+
+extension ODBCSession {
+    /// Opens a transaction, with SQL `BEGIN` when `how` is "begin" and by turning autocommit
+    /// off otherwise, and inserts a row into `table` in it.
+    func openTransaction(_ how: String, inserting table: String) throws {
+        if how == "begin" {
+            try execute("BEGIN")
+        } else {
+            try setAutocommit(false)
+        }
+        try execute("INSERT INTO \(table) VALUES (1)")
     }
 }

@@ -9,10 +9,7 @@ import TetherTestKit
 struct ConnectionPoolParkedTimeTests {
     @Test("the keep-alive threshold counts from the last use of a connection taken from its cell and returned")
     func keepAliveCountsFromLastUse() async throws {
-        var configuration = PoolConfiguration.testing(minimum: 1, maximum: 1)
-        configuration.maintenanceInterval = .seconds(1000)
-        try await withThreadedPool(configuration) { pool, threads, clock in
-            let thread = threads[0]
+        try await withOneThread { pool, thread, clock in
             _ = try await pool.borrow(on: thread)
             clock.advance(by: .seconds(20))
             // Taken from the cell, used, and given back through the machine (the body threw).
@@ -29,10 +26,7 @@ struct ConnectionPoolParkedTimeTests {
 
     @Test("a parked connection past the keep-alive threshold that fails its check is closed and replaced")
     func staleParkedConnectionFailingItsCheckIsReplaced() async throws {
-        var configuration = PoolConfiguration.testing(minimum: 1, maximum: 1)
-        configuration.maintenanceInterval = .seconds(1000)
-        try await withThreadedPool(configuration) { pool, threads, clock in
-            let thread = threads[0]
+        try await withOneThread { pool, thread, clock in
             let first = try await pool.borrow(on: thread)
             pool.factory.connections[first - 1].kill()
             clock.advance(by: .seconds(31))
@@ -51,10 +45,7 @@ struct ConnectionPoolParkedTimeTests {
 
     @Test("a caller cancelled at the check of a stale parked connection gives it back unharmed, still due for it")
     func cancelledCheckOfParkedConnection() async throws {
-        var configuration = PoolConfiguration.testing(minimum: 1, maximum: 1)
-        configuration.maintenanceInterval = .seconds(1000)
-        try await withThreadedPool(configuration) { pool, threads, clock in
-            let thread = threads[0]
+        try await withOneThread { pool, thread, clock in
             _ = try await pool.borrow(on: thread)
             clock.advance(by: .seconds(31))
             let cancelled = Task(executorPreference: thread) {
@@ -96,10 +87,7 @@ struct ConnectionPoolParkedTimeTests {
 
     @Test("an eviction marks connections parked on their threads for a check, as it does idle ones")
     func evictionMarksParkedConnectionsSuspect() async throws {
-        var configuration = PoolConfiguration.testing(minimum: 2, maximum: 2)
-        configuration.maintenanceInterval = .seconds(1000)
-        try await withThreadedPool(configuration) { pool, threads, _ in
-            let thread = threads[0]
+        try await withOneThread(minimum: 2) { pool, thread, _ in
             let marked = try await pool.borrow(on: thread)
             #expect(pool.cellStates == [.parked])
             // The server restarts: both connections are dead; the unmarked one finds out first.
@@ -117,8 +105,7 @@ struct ConnectionPoolParkedTimeTests {
 
     @Test("P7: a connection returned in a transaction that cannot be rolled back is closed, never parked")
     func dirtyConnectionIsNotParked() async throws {
-        try await withThreadedPool(.testing(minimum: 1, maximum: 1)) { pool, threads, _ in
-            let thread = threads[0]
+        try await withOneThread { pool, thread, _ in
             _ = try await pool.borrow(on: thread)
             pool.factory.discardsOpenTransactions = true
             try await thread.run { try await pool.withConnection { $0.beginTransaction() } }
@@ -133,8 +120,7 @@ struct ConnectionPoolParkedTimeTests {
 
     @Test("P7: a connection returned in a transaction is rolled back before it parks")
     func transactionIsRolledBackBeforeParking() async throws {
-        try await withThreadedPool(.testing(minimum: 1, maximum: 1)) { pool, threads, _ in
-            let thread = threads[0]
+        try await withOneThread { pool, thread, _ in
             try await thread.run { try await pool.withConnection { $0.beginTransaction() } }
             let connection = try #require(pool.factory.connections.first)
             #expect(connection.rollbacks == 1)
@@ -143,6 +129,16 @@ struct ConnectionPoolParkedTimeTests {
             #expect(!taken.isInTransaction)
         }
     }
+}
+
+/// Runs `body` with a running pool of `minimum` connections (as many at most), the first of
+/// them owning `thread`, and no maintenance tick before the test moves the clock 1,000 s.
+private func withOneThread(
+    minimum: Int = 1, _ body: (FakePool, MarkedThreadExecutor, ManualClock) async throws -> Void
+) async throws {
+    var configuration = PoolConfiguration.testing(minimum: minimum, maximum: minimum)
+    configuration.maintenanceInterval = .seconds(1000)
+    try await withThreadedPool(configuration) { pool, threads, clock in try await body(pool, threads[0], clock) }
 }
 
 /// Runs `body` with a running pool whose connections own `threads` marked threads, once
