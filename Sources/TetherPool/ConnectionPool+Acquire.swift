@@ -38,10 +38,7 @@ extension ConnectionPool {
             }
             continuation?.resume(throwing: CancellationError())
         }
-        // The lease was made under the lock by whoever handed it over. A continuation resumed
-        // before its task suspended orders that through the runtime's own atomics, which
-        // ThreadSanitizer cannot see; one pass through the lock shows it the order (waiters only).
-        state.withLock { _ in }
+        SanitizerHooks.taken(lease)
         if Task.isCancelled {
             // Unused: a connection handed over due for validation stays due for it.
             release(lease, .unused)

@@ -108,7 +108,9 @@ struct PoolState {
         guard let connection = connections[ticket.connectionID] else {
             preconditionFailure("pool: lent connection \(ticket.connectionID) is unknown")
         }
-        return PoolLease(ticket: ticket, connection: connection, counter: operationCounter(ticket.generation))
+        let lease = PoolLease(ticket: ticket, connection: connection, counter: operationCounter(ticket.generation))
+        SanitizerHooks.published(lease)
+        return lease
     }
 
     /// The fast path: an idle connection when nobody waits. A caller on the connection's own
