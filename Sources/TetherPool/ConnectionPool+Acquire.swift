@@ -67,9 +67,12 @@ extension ConnectionPool {
         else {
             return nil
         }
+        // Due for a check only when it waited too long: one it needed when lent was checked then.
+        var stale = false
         if let threshold = configuration.keepAliveThreshold, let since = lease.parkedSince {
-            lease.retake(needsValidation: clock.elapsed() - since > threshold)
+            stale = clock.elapsed() - since > threshold
         }
+        lease.retake(needsValidation: stale)
         delegate?.leaseAcquired(waited: .zero)
         return lease
     }

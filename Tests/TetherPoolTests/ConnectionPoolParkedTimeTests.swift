@@ -103,6 +103,26 @@ struct ConnectionPoolParkedTimeTests {
         }
     }
 
+    @Test("a connection checked once after an eviction is not checked again on every borrow from its cell")
+    func checkedParkedConnectionIsNotCheckedAgain() async throws {
+        var configuration = PoolConfiguration.testing(minimum: 2, maximum: 2)
+        configuration.maintenanceInterval = .seconds(1000)
+        configuration.keepAliveThreshold = nil
+        try await withThreadedPool(configuration) { pool, threads, _ in
+            let thread = threads[0]
+            let marked = try await pool.borrow(on: thread)
+            // The other connection breaks: the parked one is taken back and marked for a check.
+            let other = try #require(pool.factory.connections.first { $0.id != marked })
+            other.kill()
+            _ = try? await pool.withConnection(idempotent: false) { try $0.perform() }
+            let before = pool.factory.validations
+            for _ in 0..<3 {
+                #expect(try await pool.borrow(on: thread) == marked)
+            }
+            #expect(pool.factory.validations == before + 1, "checked once, then taken from its cell unchecked")
+        }
+    }
+
     @Test("P7: a connection returned in a transaction that cannot be rolled back is closed, never parked")
     func dirtyConnectionIsNotParked() async throws {
         try await withOneThread { pool, thread, _ in
