@@ -95,11 +95,14 @@ struct ConnectionPoolSwapTests {
                 let superseded = await first.value.superseded
                 #expect(superseded)
                 #expect(!second.superseded)
-                factory.finishSuspendedAttempt(.succeed)
+                #expect(factory.finishSuspendedAttempt(.succeed))
                 try await callers.waitForAll()
             }
-            await eventually("the late db-b connection is closed") {
-                factory.connections.filter { $0.target != "db-c" }.allSatisfy(\.isClosed)
+            // The finished attempt makes its connection on the creating task, after this one
+            // resumed it; until it exists, "every old connection is closed" holds vacuously.
+            await eventually("the late db-b connection arrives and is closed") {
+                factory.connections.contains { $0.target == "db-b" }
+                    && factory.connections.filter { $0.target != "db-c" }.allSatisfy(\.isClosed)
             }
             #expect(factory.openConnections.allSatisfy { $0.target == "db-c" })
         }
