@@ -56,7 +56,7 @@ enum Bench {
         let total = try await connection.withSession { session in
             var total = 0
             for _ in 0..<count {
-                total += try session.query("SELECT 1")[0].decode(Int.self, at: 0)
+                total += try session.queryFirst("SELECT 1")?.decode(Int.self, at: 0) ?? 0
             }
             return total
         }

@@ -55,7 +55,7 @@ extension ConnectionCore {
         do throws(ODBCError) {
             let statement = try statement(for: "ROLLBACK")
             do throws(ODBCError) {
-                _ = try statement.run([], fetch: false, session: self)
+                _ = try statement.run([], .rowCount, session: self)
             } catch {
                 drop(statement)
                 throw error

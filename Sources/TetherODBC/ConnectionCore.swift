@@ -61,7 +61,7 @@ final class ConnectionCore {
         isConnected = true
     }
 
-    /// Runs one session: `body` sees a fresh ``ODBCSession`` that is invalid once it returns.
+    /// Runs one session: `body` sees an ``ODBCSession`` that is invalid once it returns.
     ///
     /// It throws rather than returning a `Result`: a `Result` of a generic value costs a
     /// generic metadata lookup on every session.
@@ -77,12 +77,10 @@ final class ConnectionCore {
             throw ODBCError.closed("withSession")
         }
         session = token
-        let odbcSession = ODBCSession(core: self)
         defer {
-            odbcSession.invalidate()
             resetFlag.needsReset.store(isManualCommit || hasSQLTransaction, ordering: .releasing)
         }
-        return try body(odbcSession)
+        return try body(ODBCSession(core: self, token: token))
     }
 
     /// The cached prepared statement for `sql`, preparing it on first use.

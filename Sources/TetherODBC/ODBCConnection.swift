@@ -158,7 +158,7 @@ public final class ODBCConnection: Sendable {
     ///
     /// A real round trip: it finds connections the server dropped while they sat idle.
     nonisolated(nonsending) public func isAlive(checkingWith sql: String = "SELECT 1") async -> Bool {
-        (try? await withSession { try $0.query(sql) }) != nil
+        (try? await withSession { try $0.queryFirst(sql) }) != nil
     }
 
     /// Rolls back what is open, disconnects, and ends the thread; returns once the thread has

@@ -18,28 +18,47 @@ struct ResultReader {
 
     /// Reads every row; `shape` is reused when the column count still matches, else described anew.
     func readAll(shape: inout Shape?) throws(ODBCError) -> [ODBCRow] {
+        guard let current = try currentShape(&shape) else {
+            return []
+        }
+        var rows: [ODBCRow] = []
+        while try fetch() {
+            rows.append(try readRow(current))
+        }
+        return rows
+    }
+
+    /// Reads the first row, or `nil` when there is none; the rest stay unread for the caller
+    /// to close the cursor on.
+    func readFirst(shape: inout Shape?) throws(ODBCError) -> ODBCRow? {
+        guard let current = try currentShape(&shape), try fetch() else {
+            return nil
+        }
+        return try readRow(current)
+    }
+
+    /// The result's shape, described anew when its column count differs from `shape`'s;
+    /// `nil` when the statement returned no result columns.
+    private func currentShape(_ shape: inout Shape?) throws(ODBCError) -> Shape? {
         var count: SQLSMALLINT = 0
         try check(SQLNumResultCols(statement, &count), "SQLNumResultCols", SQL_HANDLE_STMT, statement, secrets)
         guard count > 0 else {
-            return []
+            return nil
         }
         if shape?.types.count != Int(count) {
             let described = try (1...Int(count)).map { (number) throws(ODBCError) in try describe(number) }
             shape = Shape(columns: ODBCColumns(names: described.map(\.name)), types: described.map(\.type))
         }
-        guard let shape else {
-            return []
+        return shape
+    }
+
+    private func readRow(_ shape: Shape) throws(ODBCError) -> ODBCRow {
+        var values: [ODBCValue] = []
+        values.reserveCapacity(shape.types.count)
+        for (offset, type) in shape.types.enumerated() {
+            values.append(try read(number: offset + 1, type: type))
         }
-        var rows: [ODBCRow] = []
-        while try fetch() {
-            var values: [ODBCValue] = []
-            values.reserveCapacity(shape.types.count)
-            for (offset, type) in shape.types.enumerated() {
-                values.append(try read(number: offset + 1, type: type))
-            }
-            rows.append(ODBCRow(columns: shape.columns, values: values))
-        }
-        return rows
+        return ODBCRow(columns: shape.columns, values: values)
     }
 
     private func describe(_ number: Int) throws(ODBCError) -> (name: String, type: Int32) {

@@ -37,13 +37,14 @@ final class StatementHandle: CachedStatement {
         SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), handle)
     }
 
-    /// Binds `parameters`, executes, and returns the row count and, when `fetch` is set, the rows.
+    /// Binds `parameters`, executes, and returns what `wanted` names: the row count, every
+    /// row, or the first row.
     ///
     /// The cursor is closed and the parameters unbound before returning, on success and failure,
     /// so the handle is ready for the next execution and points into no freed buffer.
     func run(
-        _ parameters: [ODBCValue], fetch: Bool, session: ConnectionCore
-    ) throws(ODBCError) -> (rowCount: Int, rows: [ODBCRow]) {
+        _ parameters: [ODBCValue], _ wanted: StatementResult.Wanted, session: ConnectionCore
+    ) throws(ODBCError) -> StatementResult {
         defer {
             SQLFreeStmt(handle, SQLUSMALLINT(SQL_CLOSE))
             if !parameters.isEmpty {
@@ -60,15 +61,35 @@ final class StatementHandle: CachedStatement {
         if status != SQLRETURN(SQL_NO_DATA) {
             try session.checkStatement(status, "SQLExecute", handle, secrets)
         }
+        var result = StatementResult()
+        let reader = ResultReader(statement: handle, secrets: secrets)
+        let hasResult = status != SQLRETURN(SQL_NO_DATA)
         // A query's callers read rows, not the count: one driver call less per query.
-        var rowCount: SQLLEN = -1
-        if !fetch {
+        switch wanted {
+        case .rowCount:
+            var rowCount: SQLLEN = -1
             try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
+            result.rowCount = Int(rowCount)
+        case .rows where hasResult:
+            result.rows = try reader.readAll(shape: &shape)
+        case .firstRow where hasResult:
+            result.firstRow = try reader.readFirst(shape: &shape)
+        case .rows, .firstRow:
+            break
         }
-        let rows =
-            fetch && status != SQLRETURN(SQL_NO_DATA)
-            ? try ResultReader(statement: handle, secrets: secrets).readAll(shape: &shape) : []
         withExtendedLifetime(buffers) {}
-        return (Int(rowCount), rows)
+        return result
     }
+}
+
+/// What one execution of a statement gave back; only the part asked for is filled in.
+struct StatementResult {
+    enum Wanted {
+        case rowCount, rows, firstRow
+    }
+
+    /// Rows changed, -1 when the driver cannot tell or it was not asked for.
+    var rowCount = -1
+    var rows: [ODBCRow] = []
+    var firstRow: ODBCRow?
 }

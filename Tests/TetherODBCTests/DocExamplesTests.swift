@@ -44,6 +44,12 @@ struct DocExamplesTests {
                 return try session.query("SELECT name FROM jobs").map { try $0.decode(String.self, at: 0) }
             }
             #expect(names == ["report"])
+            let today = ODBCDate(year: 2026, month: 12, day: 5)
+            let pending = try await connection.withSession { session in
+                let row = try session.queryFirst("SELECT count(*) FROM jobs WHERE due < ?", [.date(today)])
+                return try row?.decode(Int.self, at: 0) ?? 0
+            }
+            #expect(pending == 1)
             try await connection.withSession { session in
                 try session.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance TEXT)")
                 try session.execute("INSERT INTO accounts VALUES (1, '20.00'), (2, '0.00')")

@@ -7,7 +7,7 @@ extension QueueStore {
         let statement = sql.writeBatchPostgres
         let parameters = Self.batchParameters(results, worker: owner)
         return try await database.withSession { session in
-            try session.query(statement, parameters).first?.decode(Int.self, at: 0) ?? 0
+            try session.queryFirst(statement, parameters)?.decode(Int.self, at: 0) ?? 0
         }
     }
 

@@ -13,7 +13,7 @@ extension QueueStore {
     public func scheduledLater() async throws -> (count: Int, nextIn: Duration?) {
         let (sql, queue) = (self.sql, queueName)
         return try await database.withSession { session in
-            guard let row = try session.query(sql.scheduledLater, [.text(queue)]).first else { return (0, nil) }
+            guard let row = try session.queryFirst(sql.scheduledLater, [.text(queue)]) else { return (0, nil) }
             let count = try row.decode(Int.self, at: 0)
             let seconds = Self.text(of: row[1]).flatMap(Double.init)
             return (count, seconds.map { .milliseconds(Int64(max($0, 0) * 1000)) })

@@ -32,7 +32,7 @@ extension QueueStore {
             for row in try session.query(sql.countByOutcome, [.text(queue)]) {
                 status.resultsByOutcome[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
             }
-            if let row = try session.query(sql.oldestReady, [.text(queue)]).first {
+            if let row = try session.queryFirst(sql.oldestReady, [.text(queue)]) {
                 status.oldestReady = (try row.decode(Int64.self, at: 0), Self.number(row[1]))
             }
             for row in try session.query(sql.leasesByOwner, [.text(queue)]) {

@@ -75,7 +75,7 @@ public final class QueueStore: MailQueue {
     public func sentAttempt(requestID: Int64) async throws -> Int? {
         let sql = self.sql
         return try await database.withSession { session in
-            try session.query(sql.sentResultExists, [.int(requestID)]).first.map { try $0.decode(Int.self, at: 0) }
+            try session.queryFirst(sql.sentResultExists, [.int(requestID)]).map { try $0.decode(Int.self, at: 0) }
         }
     }
 
@@ -123,7 +123,7 @@ public final class QueueStore: MailQueue {
     public func unfinishedCount() async throws -> Int {
         let (sql, queue) = (self.sql, queueName)
         return try await database.withSession { session in
-            try session.query(sql.unfinishedCount, [.text(queue)]).first?.decode(Int.self, at: 0) ?? 0
+            try session.queryFirst(sql.unfinishedCount, [.text(queue)])?.decode(Int.self, at: 0) ?? 0
         }
     }
 }
