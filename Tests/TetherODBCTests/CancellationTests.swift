@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import TetherODBC
 
@@ -97,9 +98,10 @@ struct CancellationTests {
 
 /// A loopback listener that completes TCP handshakes (the kernel does) and never reads or
 /// answers, like a hung server; with `listening: false`, a bound port that refuses connections.
-struct SilentListener {
+final class SilentListener: Sendable {
     let descriptor: Int32
     let port: Int
+    private let closed = Atomic<Bool>(false)
 
     init(listening: Bool = true) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -123,8 +125,12 @@ struct SilentListener {
         self.port = Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Closes the socket once: connections waiting to be accepted are reset, so a login stuck
+    /// on one ends at once. A second close would close whatever took the descriptor's number.
     func close() {
-        _ = Glibc.close(descriptor)
+        if !closed.exchange(true, ordering: .relaxed) {
+            _ = Glibc.close(descriptor)
+        }
     }
 }
 
