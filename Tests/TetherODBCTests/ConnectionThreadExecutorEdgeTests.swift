@@ -47,7 +47,14 @@ struct ConnectionThreadExecutorEdgeTests {
         try await Databases.withSQLite { connectString in
             try await Databases.with(connectString) { connection in
                 let outcome = try await Task(executorPreference: ConnectionThreadExecutor.shared) {
-                    try await connection.withSession { try $0.query("SELECT 1") }
+                    // The task comes back to the connection's thread after a session, unless
+                    // another test's task was queued there meanwhile (the suite runs in parallel):
+                    // then it goes on elsewhere, and the next session brings it back.
+                    var sessions = 0
+                    while ctether_gettid() != connection.threadID && sessions < 10_000 {
+                        try await connection.withSession { try $0.query("SELECT 1") }
+                        sessions += 1
+                    }
                     let onThread = ctether_gettid() == connection.threadID
                     var failed = false
                     do {
