@@ -45,10 +45,14 @@ public final class MarkedThreadExecutor: TaskExecutor, Sendable {
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
-        worker.push(UnownedJob(job))
+        let job = UnownedJob(job)
+        if !worker.push(job) {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
     }
 
-    /// Ends the thread once the jobs queued so far have run.
+    /// Ends the thread once the jobs queued so far have run. Jobs of tasks that still prefer
+    /// this executor afterwards run on Swift's global executor, so no such task is left waiting.
     public func stop() {
         worker.stop()
     }
@@ -61,9 +65,19 @@ private final class Worker: Sendable {
     /// Set once, before the first job is queued; the semaphore orders it before every read.
     nonisolated(unsafe) var executor: UnownedTaskExecutor?
 
-    func push(_ job: UnownedJob) {
-        jobs.withLock { $0.queue.append(job) }
-        ready.signal()
+    /// Queues `job`; `false` once the thread was told to stop, when it may have ended already.
+    func push(_ job: UnownedJob) -> Bool {
+        let queued = jobs.withLock { jobs in
+            guard !jobs.stopped else {
+                return false
+            }
+            jobs.queue.append(job)
+            return true
+        }
+        if queued {
+            ready.signal()
+        }
+        return queued
     }
 
     func stop() {

@@ -67,6 +67,9 @@ final class Gate: Sendable {
 
     var isOpen: Bool { state.withLock { $0.open } }
 
+    /// Tasks waiting for the gate to open.
+    var waiters: Int { state.withLock { $0.waiting.count } }
+
     func open() {
         let waiting = state.withLock { state in
             state.open = true
