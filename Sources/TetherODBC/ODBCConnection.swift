@@ -157,8 +157,10 @@ public final class ODBCConnection: Sendable {
     /// Whether the connection answers `sql` (a cheap query such as `SELECT 1`) without error.
     ///
     /// A real round trip: it finds connections the server dropped while they sat idle.
+    /// A statement that answers with no rows, or with none at all (`SET ...`), counts as alive.
     nonisolated(nonsending) public func isAlive(checkingWith sql: String = "SELECT 1") async -> Bool {
-        (try? await withSession { try $0.queryFirst(sql) }) != nil
+        // The body returns nothing: `try?` would flatten a row that is `nil` into a failure.
+        (try? await withSession { _ = try $0.queryFirst(sql) }) != nil
     }
 
     /// Rolls back what is open, disconnects, and ends the thread; returns once the thread has

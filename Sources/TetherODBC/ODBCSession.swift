@@ -47,7 +47,7 @@ public struct ODBCSession {
     /// Prepares `sql` for repeated execution within this session.
     public func prepare(_ sql: String) throws(ODBCError) -> ODBCStatement {
         try checkValid("prepare")
-        return ODBCStatement(handle: try core.prepare(sql), core: core)
+        return ODBCStatement(handle: try core.prepare(sql), core: core, token: token)
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
@@ -131,13 +131,18 @@ public struct ODBCSession {
 }
 
 /// A statement prepared once and run many times within one session.
+///
+/// Like its session, it refuses to run once the session's `withSession` call has returned.
 public final class ODBCStatement {
     private let handle: StatementHandle
     private let core: ConnectionCore
+    /// The `withSession` call of the session that prepared it.
+    private let token: SessionToken
 
-    init(handle: StatementHandle, core: ConnectionCore) {
+    init(handle: StatementHandle, core: ConnectionCore, token: SessionToken) {
         self.handle = handle
         self.core = core
+        self.token = token
     }
 
     deinit {
@@ -150,16 +155,25 @@ public final class ODBCStatement {
     /// Runs the statement and returns the number of rows it changed.
     @discardableResult
     public func execute(_ parameters: [ODBCValue] = []) throws(ODBCError) -> Int {
-        try handle.run(parameters, .rowCount, session: core).rowCount
+        try checkValid("execute")
+        return try handle.run(parameters, .rowCount, session: core).rowCount
     }
 
     /// Runs the statement and returns every row.
     public func query(_ parameters: [ODBCValue] = []) throws(ODBCError) -> [ODBCRow] {
-        try handle.run(parameters, .rows, session: core).rows
+        try checkValid("query")
+        return try handle.run(parameters, .rows, session: core).rows
     }
 
     /// Runs the statement and returns its first row, or `nil`; the rows after it are not read.
     public func queryFirst(_ parameters: [ODBCValue] = []) throws(ODBCError) -> ODBCRow? {
-        try handle.run(parameters, .firstRow, session: core).firstRow
+        try checkValid("queryFirst")
+        return try handle.run(parameters, .firstRow, session: core).firstRow
+    }
+
+    private func checkValid(_ operation: String) throws(ODBCError) {
+        guard core.session === token else {
+            throw .invalidArgument(operation, "the statement was used after its session's withSession call returned")
+        }
     }
 }

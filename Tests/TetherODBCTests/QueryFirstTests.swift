@@ -86,6 +86,87 @@ struct QueryFirstTests {
         }
     }
 
+    @Test("a statement kept past its session's withSession call refuses work", .needsSQLite)
+    func statementOutlivingItsSession() async throws {
+        try await Databases.withSQLite { connectString in
+            try await Databases.with(connectString) { connection in
+                nonisolated(unsafe) var kept: ODBCStatement?
+                try await connection.withSession { session in kept = try session.prepare("SELECT 1") }
+                let outside = Self.error { try kept?.queryFirst() }
+                let during = try await connection.withSession { _ in Self.error { try kept?.query() } }
+                kept = nil
+                #expect(outside?.kind == .invalidArgument)
+                #expect(during?.kind == .invalidArgument)
+            }
+        }
+    }
+
+    @Test("isAlive holds for a statement that answers with no rows", .needsSQLite, .needsPostgres)
+    func aliveWithoutRows() async throws {
+        try await Self.eachDatabase { connectString in
+            try await Databases.with(connectString) { connection in
+                let factory = ODBCConnectionFactory(validationQuery: "SELECT 1 WHERE 1 = 0")
+                #expect(await connection.isAlive(checkingWith: "SELECT 1 WHERE 1 = 0"))
+                #expect(await connection.isAlive(checkingWith: "CREATE TEMPORARY TABLE probe (i INTEGER)"))
+                #expect(await factory.validate(connection))
+                #expect(await !connection.isAlive(checkingWith: "SELECT nothing"))
+            }
+        }
+    }
+
+    @Test("an error in a later row fails queryFirst, and the statement runs again", .needsPostgres)
+    func errorInALaterRow() async throws {
+        try await Databases.with(Databases.postgres()) { connection in
+            let failing = "SELECT 1 / (3 - n) FROM generate_series(1, 5) n"
+            let (alone, inTransaction, count) = try await connection.withSession { session in
+                try session.execute("CREATE TEMPORARY TABLE kept (i INTEGER)")
+                let alone = Self.error { try session.queryFirst(failing) }
+                try session.execute("BEGIN")
+                try session.execute("INSERT INTO kept VALUES (1)")
+                let inTransaction = Self.error { try session.queryFirst(failing) }
+                try session.execute("ROLLBACK")
+                let count = try session.queryFirst("SELECT count(*) FROM kept")?.decode(Int.self, at: 0)
+                return (alone, inTransaction, count)
+            }
+            #expect(alone?.sqlState == "22012")
+            #expect(inTransaction?.sqlState == "22012")
+            #expect(count == 0)
+            let next = try await connection.withSession { try $0.queryFirst("SELECT 7")?.decode(Int.self, at: 0) }
+            #expect(next == 7)
+        }
+    }
+
+    @Test("queryFirst sees the columns a table gained since its statement was prepared", .needsPostgres)
+    func columnsChangedBetweenCalls() async throws {
+        try await Databases.with(Databases.postgres()) { connection in
+            let (before, after) = try await connection.withSession { session in
+                try session.execute("CREATE TEMPORARY TABLE shape (a INTEGER)")
+                try session.execute("INSERT INTO shape VALUES (1), (2)")
+                let before = try session.queryFirst("SELECT * FROM shape ORDER BY a")
+                try session.execute("ALTER TABLE shape ADD COLUMN b TEXT DEFAULT 'added'")
+                return (before, try session.queryFirst("SELECT * FROM shape ORDER BY a"))
+            }
+            #expect(before?.columns.names == ["a"])
+            #expect(after?.columns.names == ["a", "b"])
+            #expect(try after?.decode(String.self, named: "b") == "added")
+        }
+    }
+
+    @Test("a cancelled task stops its queryFirst, and the connection answers afterwards", .needsPostgres)
+    func cancelledDuringQueryFirst() async throws {
+        try await Databases.with(Databases.postgres()) { connection in
+            let task = Task {
+                try await connection.withSession { try $0.queryFirst("SELECT pg_sleep(5), 'first-row-cancel'") }
+            }
+            try await Databases.waitUntilRunning("first-row-cancel")
+            task.cancel()
+            let error = await #expect(throws: ODBCError.self) { try await task.value }
+            #expect(error?.kind == .cancelled)
+            let next = try await connection.withSession { try $0.queryFirst("SELECT 8")?.decode(Int.self, at: 0) }
+            #expect(next == 8)
+        }
+    }
+
     /// The error `body` throws, or `nil` when it returns.
     private static func error(_ body: () throws -> Any?) -> ODBCError? {
         do {
