@@ -26,6 +26,7 @@ struct StatementCache<Statement: CachedStatement> {
 
     /// The statement for `sql` when one is cached and not taken; it is taken until ``put(_:)``.
     mutating func take(_ sql: String) -> Statement? {
+        // Not yet: sqliteodbc keeps a statement's result columns from its first run; a schema change or a parameter of another type goes unseen.
         if let last, !last.isTaken, last.sql == sql {
             last.isTaken = true
             return last

@@ -16,6 +16,10 @@ struct MarkedThreadExecutorTests {
             return (before, ThreadAffinity.current == thread.mark)
         }
         await eventually("the task waits at the gate") { gate.waiters == 1 }
+        // The waiter is counted before its task has finished suspending; a resume in that gap
+        // lets it carry on where it is, on the marked thread. A job queued behind it on the one
+        // thread runs only once the task has let go of the thread.
+        await Task(executorPreference: thread) {}.value
         thread.stop()
         gate.open()
         let (before, after) = await task.value
