@@ -146,6 +146,12 @@ final class ConnectionCore {
                 retired.removeAll()
             }
         }
+        if statement.changesSchema {
+            // sqliteodbc keeps a prepared statement's result columns from its first run, so a
+            // cached `SELECT *` would go on reading a dropped table's columns: prepare anew.
+            // After the transaction state above, so that a batch's `BEGIN` keeps them for now.
+            cache.removeIdle().forEach { retire($0) }
+        }
         return status
     }
 

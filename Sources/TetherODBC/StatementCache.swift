@@ -26,7 +26,7 @@ struct StatementCache<Statement: CachedStatement> {
 
     /// The statement for `sql` when one is cached and not taken; it is taken until ``put(_:)``.
     mutating func take(_ sql: String) -> Statement? {
-        // Not yet: sqliteodbc keeps a statement's result columns from its first run; a schema change or a parameter of another type goes unseen.
+        // Not yet: sqliteodbc fixes a statement's columns on its first run; another connection's DDL goes unseen.
         if let last, !last.isTaken, last.sql == sql {
             last.isTaken = true
             return last
@@ -79,6 +79,18 @@ struct StatementCache<Statement: CachedStatement> {
     mutating func removeAll() {
         statements.removeAll()
         last = nil
+    }
+
+    /// Forgets every statement that is not running now; returns them.
+    mutating func removeIdle() -> [Statement] {
+        let idle = statements.values.filter { !$0.isTaken }
+        for statement in idle {
+            statements.removeValue(forKey: statement.sql)
+        }
+        if last.map({ !$0.isTaken }) ?? false {
+            last = nil
+        }
+        return idle
     }
 
     /// Drops the statement used longest ago that is not taken; a scan, paid only when a new

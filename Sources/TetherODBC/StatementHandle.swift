@@ -8,6 +8,10 @@ final class StatementHandle: CachedStatement {
     /// batch), `false` when it ends one (`COMMIT`, `ROLLBACK` but not `ROLLBACK TO`), else
     /// `nil`; see ``TransactionControl/effect(of:)``.
     let transactionControl: Bool?
+    /// Whether the SQL creates, drops or alters something (`CREATE`, `DROP`, `ALTER`), also in
+    /// a batch: once it ran, the connection's other prepared statements may describe a table
+    /// that is no longer there.
+    let changesSchema: Bool
     private var shape: ResultReader.Shape?
     var isTaken = false
     var lastUse: UInt64 = 0
@@ -23,6 +27,7 @@ final class StatementHandle: CachedStatement {
         self.handle = handle
         self.sql = sql
         self.transactionControl = TransactionControl.effect(of: sql)
+        self.changesSchema = SQLPieces(sql).statements.contains { ["CREATE", "DROP", "ALTER"].contains($0[0]) }
         if queryTimeoutSeconds > 0 {
             let timeout = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(queryTimeoutSeconds))
             let set = SQLSetStmtAttr(handle, SQLINTEGER(SQL_ATTR_QUERY_TIMEOUT), timeout, 0)

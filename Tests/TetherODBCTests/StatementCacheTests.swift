@@ -3,39 +3,72 @@ import TetherODBC
 import TetherTestKit
 
 /// PostgreSQL refuses to run a prepared statement whose result columns changed since it was
-/// prepared (0A000, "cached plan must not change result type").
+/// prepared (0A000, "cached plan must not change result type"). The change comes from another
+/// connection: DDL run on the same connection forgets its cached statements first.
 @Suite("Statement cache after DDL", .needsPostgres)
 struct StatementCacheTests {
-    @Test("a cached query whose columns changed is prepared again and run once more")
+    /// A table of one row (id 1) made for the test and dropped after it, and the DDL that adds
+    /// a column `name` (default 'first') to it.
+    private static func withJobsTable(_ body: (_ table: String, _ addName: String) async throws -> Void)
+        async throws
+    {
+        let table = "jobs_\(UInt32.random(in: 0...UInt32.max))"
+        try await Databases.administer("CREATE TABLE \(table) (id INTEGER)", "INSERT INTO \(table) VALUES (1)")
+        do {
+            try await body(table, "ALTER TABLE \(table) ADD COLUMN name TEXT DEFAULT 'first'")
+        } catch {
+            try? await Databases.administer("DROP TABLE \(table)")
+            throw error
+        }
+        try await Databases.administer("DROP TABLE \(table)")
+    }
+
+    @Test("a cached query whose columns another connection changed is prepared again and run once more")
     func preparesAgainAfterDDL() async throws {
-        try await Databases.with(Databases.postgres()) { connection in
-            let row = try await connection.withSession { session in
-                try session.execute("CREATE TEMP TABLE jobs (id INTEGER)")
-                try session.execute("INSERT INTO jobs VALUES (1)")
-                _ = try session.query("SELECT * FROM jobs")
-                try session.execute("ALTER TABLE jobs ADD COLUMN name TEXT DEFAULT 'first'")
-                return try session.query("SELECT * FROM jobs")[0]
+        try await Self.withJobsTable { table, addName in
+            try await Databases.with(Databases.postgres()) { connection in
+                _ = try await connection.withSession { try $0.query("SELECT * FROM \(table)") }
+                try await Databases.administer(addName)
+                let row = try await connection.withSession { try $0.query("SELECT * FROM \(table)")[0] }
+                #expect(try row.decode(Int.self, at: 0) == 1)
+                #expect(try row.decode(String.self, at: 1) == "first")
             }
-            #expect(try row.decode(Int.self, at: 0) == 1)
-            #expect(try row.decode(String.self, at: 1) == "first")
         }
     }
 
     @Test("inside a transaction the failure is reported, and the next use prepares the query again")
     func reportsInsideATransaction() async throws {
+        try await Self.withJobsTable { table, addName in
+            try await Databases.with(Databases.postgres()) { connection in
+                _ = try await connection.withSession { try $0.query("SELECT * FROM \(table)") }
+                try await Databases.administer(addName)
+                let (error, name) = try await connection.withSession { session in
+                    let error = #expect(throws: ODBCError.self) {
+                        try session.transaction { try session.query("SELECT * FROM \(table)") }
+                    }
+                    return (error, try session.query("SELECT * FROM \(table)")[0].decode(String.self, at: 1))
+                }
+                #expect(error?.sqlState == "0A000")
+                #expect(name == "first")
+            }
+        }
+    }
+
+    @Test("DDL on the connection itself forgets its cached statements: no failed first run after it")
+    func ownDDLForgetsTheCache() async throws {
         try await Databases.with(Databases.postgres()) { connection in
-            let (error, name) = try await connection.withSession { session in
+            let (name, names) = try await connection.withSession { session in
                 try session.execute("CREATE TEMP TABLE jobs (id INTEGER)")
                 try session.execute("INSERT INTO jobs VALUES (1)")
                 _ = try session.query("SELECT * FROM jobs")
                 try session.execute("ALTER TABLE jobs ADD COLUMN name TEXT DEFAULT 'first'")
-                let error = #expect(throws: ODBCError.self) {
-                    try session.transaction { try session.query("SELECT * FROM jobs") }
+                let name = try session.transaction {
+                    try session.query("SELECT * FROM jobs")[0].decode(String.self, at: 1)
                 }
-                return (error, try session.query("SELECT * FROM jobs")[0].decode(String.self, at: 1))
+                return (name, try session.query("SELECT * FROM jobs")[0].columns.names)
             }
-            #expect(error?.sqlState == "0A000")
             #expect(name == "first")
+            #expect(names == ["id", "name"])
         }
     }
 
