@@ -61,7 +61,7 @@ extension PoolStateMachine {
         leasedTotal -= 1
         if slot.state == .forced {
             slots[slot.id] = nil
-            slotByAffinity[slot.affinity] = nil
+            forgetAffinity(of: slot)
             return []
         }
         guard slot.state == .leased, var generation = generations[slot.generation] else {
@@ -187,6 +187,14 @@ extension PoolStateMachine {
         }
     }
 
+    /// Forgets that `slot`'s thread prefers it, unless a connection made since owns that thread
+    /// now: a straggler closed by a forced drain comes back after its thread was free again.
+    private mutating func forgetAffinity(of slot: Slot) {
+        if slotByAffinity[slot.affinity] == slot.id {
+            slotByAffinity[slot.affinity] = nil
+        }
+    }
+
     /// Forgets connection `id` and returns the action that closes it.
     mutating func closeSlot(_ id: Int, reason: CloseReason) -> Action {
         guard let slot = slots.removeValue(forKey: id) else {
@@ -195,7 +203,7 @@ extension PoolStateMachine {
         if slot.state == .idle, let index = idle.lastIndex(of: id) {
             idle.remove(at: index)
         }
-        slotByAffinity[slot.affinity] = nil
+        forgetAffinity(of: slot)
         generations[slot.generation]?.open -= 1
         counters.closed[reason, default: 0] += 1
         return .close(id: id, generation: slot.generation, reason: reason)

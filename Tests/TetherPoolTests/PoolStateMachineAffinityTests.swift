@@ -49,6 +49,25 @@ struct PoolStateMachineAffinityTests {
         #expect(lease?.connectionID == ids[1])
     }
 
+    @Test("a straggler closed by a forced drain and given back late leaves its thread to the connection made since")
+    func lateForcedReleaseKeepsTheNewerConnection() {
+        var machine = Machine(configuration: .testing(maximum: 3))
+        let old = fill(&machine, affinities: [7])[0]
+        guard let hanging = machine.tryAcquireIdle(affinity: 7, now: .zero) else {
+            Issue.record("the connection was not lent")
+            return
+        }
+        _ = machine.requestSwap(id: 100, kind: .swap, now: .zero)
+        let fired = machine.drainTimerFired(generation: 1, now: .seconds(5))
+        #expect(fired.forcedCloses == [old])
+        // Closed, the straggler's thread is free again: a connection of the new generation takes it.
+        let newer = fill(&machine, affinities: [7, 8])
+        #expect(machine.slotByAffinity[7] == newer[0])
+        _ = machine.release(hanging, .reusable, now: .seconds(6))
+        #expect(machine.slotByAffinity[7] == newer[0])
+        #expect(machine.tryAcquireIdle(affinity: 7, now: .seconds(6))?.connectionID == newer[0])
+    }
+
     @Test("waiters still come first: affinity never lets a caller overtake the queue")
     func affinityDoesNotOvertakeWaiters() {
         var machine = Machine(configuration: .testing(maximum: 1))
