@@ -8,7 +8,7 @@
 /// A value, not an object: it names the connection's state and the `withSession` call it
 /// belongs to, and is valid while that call runs. Making none costs no allocation per session.
 public struct ODBCSession {
-    private let core: ConnectionCore
+    fileprivate let core: ConnectionCore
     private let token: SessionToken
 
     init(core: ConnectionCore, token: SessionToken) {
@@ -47,7 +47,7 @@ public struct ODBCSession {
     /// Prepares `sql` for repeated execution within this session.
     public func prepare(_ sql: String) throws(ODBCError) -> ODBCStatement {
         try checkValid("prepare")
-        return ODBCStatement(handle: try core.prepare(sql), core: core, token: token)
+        return ODBCStatement(handle: try core.prepare(sql), session: self)
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
@@ -122,10 +122,10 @@ public struct ODBCSession {
     }
 
     /// Whether the `withSession` call this session was given to still runs: the connection's
-    /// running session is this one.
-    private func checkValid(_ operation: String) throws(ODBCError) {
+    /// running session is this one. `user` names what was used: the session or its statement.
+    fileprivate func checkValid(_ operation: String, user: String = "the session") throws(ODBCError) {
         guard core.session === token else {
-            throw .invalidArgument(operation, "the session was used after its withSession call returned")
+            throw .invalidArgument(operation, "\(user) was used after its withSession call returned")
         }
     }
 }
@@ -135,18 +135,16 @@ public struct ODBCSession {
 /// Like its session, it refuses to run once the session's `withSession` call has returned.
 public final class ODBCStatement {
     private let handle: StatementHandle
-    private let core: ConnectionCore
-    /// The `withSession` call of the session that prepared it.
-    private let token: SessionToken
+    /// The session that prepared it.
+    private let session: ODBCSession
 
-    init(handle: StatementHandle, core: ConnectionCore, token: SessionToken) {
+    init(handle: StatementHandle, session: ODBCSession) {
         self.handle = handle
-        self.core = core
-        self.token = token
+        self.session = session
     }
 
     deinit {
-        core.retire(handle)
+        session.core.retire(handle)
     }
 
     /// The SQL text it was prepared from.
@@ -156,24 +154,22 @@ public final class ODBCStatement {
     @discardableResult
     public func execute(_ parameters: [ODBCValue] = []) throws(ODBCError) -> Int {
         try checkValid("execute")
-        return try handle.run(parameters, .rowCount, session: core).rowCount
+        return try handle.run(parameters, .rowCount, session: session.core).rowCount
     }
 
     /// Runs the statement and returns every row.
     public func query(_ parameters: [ODBCValue] = []) throws(ODBCError) -> [ODBCRow] {
         try checkValid("query")
-        return try handle.run(parameters, .rows, session: core).rows
+        return try handle.run(parameters, .rows, session: session.core).rows
     }
 
     /// Runs the statement and returns its first row, or `nil`; the rows after it are not read.
     public func queryFirst(_ parameters: [ODBCValue] = []) throws(ODBCError) -> ODBCRow? {
         try checkValid("queryFirst")
-        return try handle.run(parameters, .firstRow, session: core).firstRow
+        return try handle.run(parameters, .firstRow, session: session.core).firstRow
     }
 
     private func checkValid(_ operation: String) throws(ODBCError) {
-        guard core.session === token else {
-            throw .invalidArgument(operation, "the statement was used after its session's withSession call returned")
-        }
+        try session.checkValid(operation, user: "the statement")
     }
 }

@@ -114,3 +114,26 @@ struct StatementCacheTests {
         }
     }
 }
+
+@Suite("SQLite statements after DDL", .needsSQLite)
+struct SQLiteDDLTests {
+    @Test("a table dropped and made again with other columns is read with its new columns")
+    func tableMadeAgain() async throws {
+        try await Databases.withSQLite { connectString in
+            try await Databases.with(connectString) { connection in
+                let (before, after) = try await connection.withSession { session in
+                    try session.execute("CREATE TABLE t (a INTEGER)")
+                    try session.execute("INSERT INTO t VALUES (1)")
+                    let before = try session.query("SELECT * FROM t")
+                    try session.execute("DROP TABLE t")
+                    try session.execute("CREATE TABLE t (b TEXT, c INTEGER)")
+                    try session.execute("INSERT INTO t VALUES ('hello', 2)")
+                    return (before, try session.query("SELECT * FROM t"))
+                }
+                #expect(before.map(\.values) == [[.int(1)]])
+                #expect(after.first?.columns.names == ["b", "c"])
+                #expect(after.map(\.values) == [[.text("hello"), .int(2)]])
+            }
+        }
+    }
+}
