@@ -6,6 +6,8 @@ enum Bench {
         var connectString = ODBCConnectString()
         var workers = 1
         var seconds = 3.0
+        /// Seconds each worker runs its loop before it starts counting.
+        var warmup = 0.0
         var perSession = 1
         var direct = false
         /// Run the worker tasks with ``ConnectionThreadExecutor`` as their executor preference.
@@ -64,7 +66,8 @@ enum Bench {
         return count
     }
 
-    /// Runs `options.workers` loops of `query` for `options.seconds` each, side by side.
+    /// Runs `options.workers` loops of `query` for `options.seconds` each, side by side, each
+    /// counted once it has run `options.warmup` seconds.
     private static func workers<Resource: Sendable>(
         _ options: Options, prepare: @escaping @Sendable (Int) async throws -> (Resource, @Sendable () async -> Void),
         query: nonisolated(nonsending) @escaping @Sendable (Resource) async throws -> Int
@@ -75,6 +78,10 @@ enum Bench {
                 group.addTask(executorPreference: executor) {
                     let (resource, finish) = try await prepare(worker)
                     let clock = ContinuousClock()
+                    let warm = clock.now + .milliseconds(Int(options.warmup * 1000))
+                    while clock.now < warm {
+                        _ = try await query(resource)
+                    }
                     let start = clock.now
                     let end = start + .milliseconds(Int(options.seconds * 1000))
                     var count = 0

@@ -1,7 +1,7 @@
 // The Tether side of `make bench-odbc`: the same loop as Benchmarks/ODBCPeer/raw_odbc_peer.c
 // (prepared `SELECT 1`, executed, fetched and read), through TetherODBC.
 //
-//   ODBCBench [--direct] [--cooperative] [--per-session N] CONNECT_STRING WORKERS SECONDS
+//   ODBCBench [--direct] [--cooperative] [--per-session N] [--warmup S] CONNECT_STRING WORKERS SECONDS
 //
 // By default each worker task borrows a connection from a `ConnectionPool` of WORKERS
 // connections for every query (`withConnection`, then one `withSession`). `--direct` gives
@@ -9,7 +9,8 @@
 // runs N queries per session, which separates the cost of the hop to the connection's thread
 // from the cost of the ODBC calls. Worker tasks prefer `ConnectionThreadExecutor`, as we
 // advise for database workers; `--cooperative` leaves them on Swift's cooperative pool, where
-// every session ends with a wake-up of a pool thread. Prints one line: queries per second of all workers
+// every session ends with a wake-up of a pool thread. `--warmup S` runs each worker's loop S
+// seconds before it starts counting, as the C peer's WARMUP_SECONDS does. Prints one line: queries per second of all workers
 // together, each worker's count over its own loop time, summed.
 
 @preconcurrency import Glibc
@@ -25,14 +26,15 @@ while let argument = rest.popFirst() {
     case "--direct": options.direct = true
     case "--cooperative": options.onConnectionThreads = false
     case "--per-session": options.perSession = rest.popFirst().flatMap { Int($0) } ?? 0
+    case "--warmup": options.warmup = rest.popFirst().flatMap { Double($0) } ?? -1
     default: positional.append(argument)
     }
 }
 guard positional.count == 3, let workers = Int(positional[1]), (1...256).contains(workers),
-    let seconds = Double(positional[2]), seconds > 0, options.perSession > 0
+    let seconds = Double(positional[2]), seconds > 0, options.perSession > 0, options.warmup >= 0
 else {
     fputs(
-        "usage: ODBCBench [--direct] [--cooperative] [--per-session N] CONNECT_STRING WORKERS(1...256) SECONDS\n",
+        "usage: ODBCBench [--direct] [--cooperative] [--per-session N] [--warmup S] CONNECT_STRING WORKERS(1...256) SECONDS\n",
         stderr)
     exit(2)
 }

@@ -4,6 +4,10 @@
 # from C (raw_odbc_peer, one connection per thread, no pool), at 1 and 8 workers.
 # Each pair runs ROUNDS times, alternating, SECONDS each; the median of each side is reported
 # as one JSON line per worker count. Run it under scripts/with-test-servers.sh.
+# Both sides run each worker's loop WARMUP_SECONDS (default 1) before counting: with eight
+# client threads and eight backends on two cores, the kernel takes about a second to settle
+# each client thread on its backend's core (a fifth to a quarter of the wake-ups cross cores
+# until then, none after), and the steady state is what a long-running service sees.
 # Last, the same pair at one worker against SQLite (sqliteodbc, a file in a temporary
 # directory): no network and no server, so what is left is the libraries' own cost per query.
 set -euo pipefail
@@ -11,6 +15,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 rounds="${ROUNDS:-3}"
 seconds="${SECONDS_PER_RUN:-3}"
+warmup="${WARMUP_SECONDS:-1}"
 : "${TETHER_PG_DSN:?run under scripts/with-test-servers.sh}"
 
 peer="$root/.build/raw_odbc_peer"
@@ -23,8 +28,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for workers in 1 8; do
     peer_runs=() our_runs=()
     for _ in $(seq 1 "$rounds"); do
-        peer_runs+=("$("$peer" "$TETHER_PG_DSN" "$workers" "$seconds")")
-        our_runs+=("$("$ours" "$TETHER_PG_DSN" "$workers" "$seconds")")
+        peer_runs+=("$("$peer" "$TETHER_PG_DSN" "$workers" "$seconds" "$warmup")")
+        our_runs+=("$("$ours" --warmup "$warmup" "$TETHER_PG_DSN" "$workers" "$seconds")")
     done
     peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
     our_value="$(printf '%s\n' "${our_runs[@]}" | median)"
@@ -39,8 +44,8 @@ trap 'rm -rf "$scratch"' EXIT
 sqlite_dsn="Driver=$TETHER_SQLITE_DRIVER;Database=$scratch/bench.sqlite;"
 peer_runs=() our_runs=()
 for _ in $(seq 1 "$rounds"); do
-    peer_runs+=("$("$peer" "$sqlite_dsn" 1 "$seconds")")
-    our_runs+=("$("$ours" "$sqlite_dsn" 1 "$seconds")")
+    peer_runs+=("$("$peer" "$sqlite_dsn" 1 "$seconds" "$warmup")")
+    our_runs+=("$("$ours" --warmup "$warmup" "$sqlite_dsn" 1 "$seconds")")
 done
 peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
 our_value="$(printf '%s\n' "${our_runs[@]}" | median)"

@@ -3,8 +3,9 @@
  * Each worker thread opens its own connection, prepares `SELECT 1` once, then executes,
  * fetches and reads the value in a loop until the time is up. No pool, no hops.
  *
- *   raw_odbc_peer CONNECT_STRING WORKERS SECONDS
+ *   raw_odbc_peer CONNECT_STRING WORKERS SECONDS [WARMUP_SECONDS]
  *
+ * With WARMUP_SECONDS, each worker first runs the same loop that long without counting.
  * Prints one line: the queries per second of all workers together (each worker's count over
  * its own loop time, summed, so connecting is not counted).
  */
@@ -18,7 +19,7 @@
 
 static SQLHENV environment;
 static const char *connect_string;
-static double seconds;
+static double seconds, warmup;
 static volatile int failed;
 
 static double now(void) {
@@ -41,6 +42,24 @@ struct tally {
     double seconds;
 };
 
+/* Executes, fetches and reads `SELECT 1` until `end`; returns how many times. */
+static long loop(SQLHSTMT statement, double end) {
+    long count = 0;
+    while (!failed && now() < end) {
+        SQLBIGINT value = 0;
+        SQLLEN indicator = 0;
+        if (!SQL_SUCCEEDED(SQLExecute(statement)) || !SQL_SUCCEEDED(SQLFetch(statement))
+            || !SQL_SUCCEEDED(SQLGetData(statement, 1, SQL_C_SBIGINT, &value, sizeof value, &indicator))
+            || value != 1) {
+            report(SQL_HANDLE_STMT, statement, "SELECT 1");
+            break;
+        }
+        SQLFreeStmt(statement, SQL_CLOSE);
+        count++;
+    }
+    return count;
+}
+
 static void *worker(void *argument) {
     struct tally *tally = argument;
     SQLHDBC connection;
@@ -57,19 +76,11 @@ static void *worker(void *argument) {
         report(SQL_HANDLE_STMT, statement, "SQLPrepare");
         return NULL;
     }
-    double begin = now(), end = begin + seconds;
-    while (!failed && now() < end) {
-        SQLBIGINT value = 0;
-        SQLLEN indicator = 0;
-        if (!SQL_SUCCEEDED(SQLExecute(statement)) || !SQL_SUCCEEDED(SQLFetch(statement))
-            || !SQL_SUCCEEDED(SQLGetData(statement, 1, SQL_C_SBIGINT, &value, sizeof value, &indicator))
-            || value != 1) {
-            report(SQL_HANDLE_STMT, statement, "SELECT 1");
-            break;
-        }
-        SQLFreeStmt(statement, SQL_CLOSE);
-        tally->count++;
+    if (warmup > 0) {
+        loop(statement, now() + warmup);
     }
+    double begin = now();
+    tally->count = loop(statement, begin + seconds);
     tally->seconds = now() - begin;
     SQLFreeHandle(SQL_HANDLE_STMT, statement);
     SQLDisconnect(connection);
@@ -78,15 +89,16 @@ static void *worker(void *argument) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: raw_odbc_peer CONNECT_STRING WORKERS SECONDS\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: raw_odbc_peer CONNECT_STRING WORKERS SECONDS [WARMUP_SECONDS]\n");
         return 2;
     }
     connect_string = argv[1];
     int workers = atoi(argv[2]);
     seconds = atof(argv[3]);
-    if (workers < 1 || workers > 256 || seconds <= 0) {
-        fprintf(stderr, "raw_odbc_peer: WORKERS must be 1...256 and SECONDS positive\n");
+    warmup = argc == 5 ? atof(argv[4]) : 0;
+    if (workers < 1 || workers > 256 || seconds <= 0 || warmup < 0) {
+        fprintf(stderr, "raw_odbc_peer: WORKERS must be 1...256, SECONDS positive, WARMUP_SECONDS not negative\n");
         return 2;
     }
     SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &environment);

@@ -69,6 +69,10 @@ final class StatementHandle: CachedStatement {
         var result = StatementResult()
         let reader = ResultReader(statement: handle, secrets: secrets)
         let hasResult = status != SQLRETURN(SQL_NO_DATA)
+        // A local copy: the property passed `inout` across the reader's calls would cost a
+        // dynamic exclusivity check (a thread-local lookup) on every execution.
+        var known = shape
+        defer { shape = known }
         // A query's callers read rows, not the count: one driver call less per query.
         switch wanted {
         case .rowCount:
@@ -76,9 +80,9 @@ final class StatementHandle: CachedStatement {
             try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
             result.rowCount = Int(rowCount)
         case .rows where hasResult:
-            result.rows = try reader.readAll(shape: &shape)
+            result.rows = try reader.readAll(shape: &known)
         case .firstRow where hasResult:
-            result.firstRow = try reader.readFirst(shape: &shape)
+            result.firstRow = try reader.readFirst(shape: &known)
         case .rows, .firstRow:
             break
         }

@@ -73,7 +73,9 @@ extension ConnectionPool {
             stale = clock.elapsed() - since > threshold
         }
         lease.retake(needsValidation: stale)
-        delegate?.leaseAcquired(waited: .zero)
+        if hasDelegate {
+            delegate?.leaseAcquired(waited: .zero)
+        }
         return lease
     }
 

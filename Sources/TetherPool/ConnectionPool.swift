@@ -31,6 +31,9 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     public let configuration: PoolConfiguration
 
     let delegate: (any ConnectionPoolDelegate)?
+    /// Whether there is a delegate: testing it spares the borrow on a thread's own connection a
+    /// copy of the existential when there is none.
+    let hasDelegate: Bool
     let clock: PoolClock
     let state: Locked<State>
     let operations = OperationCounter()
@@ -54,6 +57,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         self.factory = factory
         self.configuration = configuration
         self.delegate = delegate
+        hasDelegate = delegate != nil
         self.clock = PoolClock(clock)
         self.state = Locked(State(machine: Machine(configuration: configuration), targets: [1: target]))
         state.withLock { $0.owner = ObjectIdentifier(self) }
