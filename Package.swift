@@ -35,7 +35,7 @@ let package = Package(
 
         .target(name: "TetherLocking", swiftSettings: strict),
         .target(name: "TetherRetry", swiftSettings: strict),
-        .target(name: "TetherChannels", swiftSettings: strict),
+        .target(name: "TetherChannels", dependencies: ["TetherLocking"], swiftSettings: strict),
         .target(
             name: "TetherNet",
             dependencies: ["CTetherOpenSSL", "CTetherSystem", "TetherLocking"],
