@@ -78,3 +78,4 @@ for path in paths:
 print("   %d messages" % len(paths) if paths else "   none")
 PY
 echo "== done: the queue is $root/$demo/queue.db, metrics in $root/$demo/queue-mailer.prom"
+echo "   to look at it again: QUEUE_MAILER_CONFIG=$samples/demo-config.json $mailer status"

@@ -36,6 +36,21 @@ extension MailerIntegration {
             #expect(command.status == 64 && command.output.contains("see `queue-mailer --help`"))
         }
 
+        @Test("enqueue of a file that is missing or unreadable exits 66 naming the file, not a usage error")
+        func enqueueUnreadableFile() async throws {
+            let directory = try emptyDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let environment = ["QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/q.db;"]
+            #expect(try await run(["migrate"], environment, in: directory).status == 0)
+            let missing = try await run(["enqueue", directory + "/no-such.jsonl"], environment, in: directory)
+            #expect(missing.status == 66, "\(missing.output)")
+            #expect(
+                missing.output.contains("input error: \(directory)/no-such.jsonl: no such file"), "\(missing.output)")
+            let folder = try await run(["enqueue", directory], environment, in: directory)
+            #expect(folder.status == 66, "\(folder.output)")
+            #expect(folder.output.contains("input error: \(directory): cannot read the file"), "\(folder.output)")
+        }
+
         @Test("status, requeue, enqueue and run without a database say to migrate and create no file")
         func readCommandsCreateNoDatabase() async throws {
             let directory = try emptyDirectory()

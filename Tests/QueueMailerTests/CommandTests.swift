@@ -132,5 +132,31 @@ extension MailerIntegration {
             #expect(status.status == 69, "\(status.output)")
             #expect(status.output.contains("database: unreachable"))
         }
+
+        @Test("run writes the queue's depth and oldest ready wait to its metrics; status --metrics names each once")
+        func runWritesQueueGauges() async throws {
+            let directory = NSTemporaryDirectory() + "queue-mailer-gauges-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let textfile = directory + "/queue-mailer.prom"
+            let environment = [
+                "QUEUE_MAILER_DATABASE_CONNECT_STRING": "Driver=SQLite3;Database=\(directory)/q.db;",
+                "QUEUE_MAILER_METRICS_TEXTFILE": textfile,
+                // An empty queue sends nothing; the relay is named on loopback all the same.
+                "QUEUE_MAILER_RELAY_HOST": "127.0.0.1",
+            ]
+            #expect(try await run(["migrate"], environment, in: directory).status == 0)
+            let drained = try await run(["run", "--until-empty"], environment, in: directory)
+            #expect(drained.status == 0, "\(drained.output)")
+            let written = try String(contentsOfFile: textfile, encoding: .utf8)
+            #expect(written.contains("queue_mailer_oldest_ready_seconds{queue=\"default\"} 0\n"), "\(written)")
+            #expect(written.contains("queue_mailer_queue_depth{queue=\"default\"} 0\n"), "\(written)")
+            let metrics = try await run(["status", "--metrics"], environment, in: directory)
+            #expect(metrics.status == 0, "\(metrics.output)")
+            let families = metrics.output.components(separatedBy: "\n").filter { $0.hasPrefix("# TYPE ") }
+            #expect(families.count == Set(families).count, "a family named twice: \(metrics.output)")
+            #expect(families.contains("# TYPE queue_mailer_oldest_ready_seconds gauge"))
+            #expect(families.contains("# TYPE queue_mailer_queue_depth gauge"))
+        }
     }
 }

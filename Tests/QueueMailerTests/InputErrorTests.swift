@@ -86,4 +86,26 @@ struct InputErrorTests {
                 == "instance (metrics written 4s ago): database up, relay unavailable (claiming paused)")
         #expect(StatusReport.instanceLine(metricsText: nil, age: nil).contains("set metrics.textfile"))
     }
+
+    @Test("status --metrics names each metric family once: the instance's copy of one status has is left out")
+    func statusMetricsWithoutRepeats() {
+        let own = StatusReport.metrics(QueueStatus(), queue: "q")
+        let instance = """
+            # HELP queue_mailer_relay_up 1 while the relay takes mail.
+            # TYPE queue_mailer_relay_up gauge
+            queue_mailer_relay_up{queue="q"} 1
+            # HELP queue_mailer_oldest_ready_seconds How long the oldest ready request has waited.
+            # TYPE queue_mailer_oldest_ready_seconds gauge
+            queue_mailer_oldest_ready_seconds{queue="q"} 42
+            queue_mailer_oldest_ready_secondsish{queue="q"} 7
+
+            """
+        let kept = StatusReport.instanceMetrics(instance, without: own)
+        #expect(kept.contains("queue_mailer_relay_up{queue=\"q\"} 1"))
+        #expect(kept.contains("# TYPE queue_mailer_relay_up gauge"))
+        #expect(!kept.contains("queue_mailer_oldest_ready_seconds{"), "\(kept)")
+        #expect(!kept.contains("# HELP queue_mailer_oldest_ready_seconds "))
+        #expect(kept.contains("queue_mailer_oldest_ready_secondsish{queue=\"q\"} 7"), "a longer name is another family")
+        #expect(own.contains("queue_mailer_oldest_ready_seconds{queue=\"q\"} 0"))
+    }
 }

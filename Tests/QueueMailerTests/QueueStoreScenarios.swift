@@ -150,6 +150,24 @@ enum QueueStoreScenarios {
         #expect(after.requestsByState == ["ready": 2, "done": 1])
         #expect(after.oldestReady != nil)
     }
+
+    static func gaugesCountDepthAndOldestWait(_ fixture: StoreFixture) async throws {
+        let store = fixture.store()
+        let empty = try await store.gauges()
+        #expect(empty.depth == 0 && empty.oldestReadySeconds == 0, "\(empty)")
+        _ = try await store.enqueue([sampleRequest("waited"), sampleRequest("later")], defaultMaxAttempts: 5)
+        let shifted = { (shift: String) in
+            fixture.dialect == .sqlite
+                ? "strftime('%Y-%m-%d %H:%M:%f', 'now', '\(shift)')" : "now() + interval '\(shift)'"
+        }
+        let (past, future) = (shifted("-120 seconds"), shifted("+1 hour"))
+        let table = fixture.schema.requestTable
+        try await fixture.execute("UPDATE \(table) SET run_at = \(past) WHERE idempotency_key = 'waited'")
+        try await fixture.execute("UPDATE \(table) SET run_at = \(future) WHERE idempotency_key = 'later'")
+        let gauges = try await store.gauges()
+        #expect(gauges.depth == 2, "a request due later still counts in the depth")
+        #expect((120...180).contains(gauges.oldestReadySeconds), "only the due one has waited: \(gauges)")
+    }
 }
 
 @Suite("QueueStore on SQLite")
@@ -180,6 +198,10 @@ struct SQLiteQueueStoreTests {
     }
     @Test("status counts and requeue") func status() async throws {
         try await withFixture(.sqlite, QueueStoreScenarios.statusAndRequeue)
+    }
+    @Test("the gauges a running instance writes: depth and the oldest ready request's wait")
+    func gauges() async throws {
+        try await withFixture(.sqlite, QueueStoreScenarios.gaugesCountDepthAndOldestWait)
     }
 }
 
@@ -213,5 +235,9 @@ struct PostgresQueueStoreTests {
     }
     @Test("status counts and requeue") func status() async throws {
         try await withFixture(.postgresql, QueueStoreScenarios.statusAndRequeue)
+    }
+    @Test("the gauges a running instance writes: depth and the oldest ready request's wait")
+    func gauges() async throws {
+        try await withFixture(.postgresql, QueueStoreScenarios.gaugesCountDepthAndOldestWait)
     }
 }

@@ -45,7 +45,8 @@ public enum HelpText {
         Reads send requests, one JSON object per line, from FILE or standard input, and adds
         each valid one to the queue. A line that is not valid is reported with its number and
         the field at fault, and is not stored; the others are. Exits 0 when every line was
-        stored (or was a duplicate idempotency key), 65 when some line was refused.
+        stored (or was a duplicate idempotency key), 65 when some line was refused, 66 when
+        FILE does not exist or cannot be read.
 
         A line: {"idempotency_key": "k1", "from": "a@example.com", "to": ["b@example.org"],
                  "subject": "Hello", "text": "Hi", "html": "<p>Hi</p>"}

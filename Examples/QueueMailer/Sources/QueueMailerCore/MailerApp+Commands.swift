@@ -23,7 +23,8 @@ extension MailerApp {
         let data: Data
         if let file = options.file {
             guard let contents = FileManager.default.contents(atPath: file) else {
-                throw MailerError(.usage, field: file, "cannot read the file")
+                let reason = FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file"
+                throw MailerError(.input, field: file, reason)
             }
             data = contents
         } else {
@@ -91,7 +92,7 @@ extension MailerApp {
             print(queueMetrics ?? "", terminator: "")
             if let file, let instance {
                 print("# metrics of the last running instance, from \(file)")
-                print(instance, terminator: "")
+                print(StatusReport.instanceMetrics(instance, without: queueMetrics ?? ""), terminator: "")
             }
         }
         return code

@@ -5,7 +5,7 @@ import TetherPool
 /// The `queue-mailer` program: parses the command line, loads the configuration, runs a command.
 ///
 /// Exit codes follow `sysexits.h`: 0 done, 64 bad arguments, 65 some enqueued line was refused
-/// or a requeue matched nothing, 69 the database (or, for `run --until-empty`, the relay) could
+/// or a requeue matched nothing, 66 the file given to `enqueue` cannot be read, 69 the database (or, for `run --until-empty`, the relay) could
 /// not be reached, 70 an unexpected failure, 78 bad configuration or a schema this binary cannot use.
 public enum MailerApp {
     /// Runs the program with `arguments` (without the program name) and returns its exit code.
@@ -39,6 +39,7 @@ public enum MailerApp {
             switch error.kind {
             case .configuration, .schema: return 78
             case .usage: return 64
+            case .input: return 66
             case .database: return 69
             default: return 70
             }

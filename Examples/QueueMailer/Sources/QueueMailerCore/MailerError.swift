@@ -7,6 +7,7 @@ public struct MailerError: Error, Sendable, CustomStringConvertible {
         case configuration
         case request
         case usage
+        case input
         case database
         case schema
         case message
@@ -22,6 +23,8 @@ public struct MailerError: Error, Sendable, CustomStringConvertible {
         public static let request = Kind(code: .request)
         /// The command line holds a bad command, option or value.
         public static let usage = Kind(code: .usage)
+        /// A file named on the command line does not exist or cannot be read.
+        public static let input = Kind(code: .input)
         /// A statement failed, or the database holds something the mailer cannot read.
         public static let database = Kind(code: .database)
         /// The database schema is missing or newer than this binary.

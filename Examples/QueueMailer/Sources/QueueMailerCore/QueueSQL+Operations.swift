@@ -68,12 +68,4 @@ extension QueueSQL {
     public static func stateFilter(withQueue: Bool) -> String {
         withQueue ? "state = ? AND queue = ?" : "state = ?"
     }
-
-    /// Marks result rows consumed by an upstream reader. Parameters: the ids.
-    public func markConsumed(count: Int) -> String {
-        """
-        UPDATE \(schema.resultTable) SET consumed_at = \(schema.dialect.now)
-        WHERE consumed_at IS NULL AND id IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))
-        """
-    }
 }

@@ -20,7 +20,25 @@ public struct QueueStatus: Sendable, Equatable {
     }
 }
 
+/// The queue's gauges a running instance writes with its metrics.
+public struct QueueGauges: Sendable, Equatable {
+    /// Requests ready (now or later) or running.
+    public var depth: Int
+    /// How long the ready request waiting longest past its run time has waited; 0 when none.
+    public var oldestReadySeconds: Double
+}
+
 extension QueueStore {
+    /// The queue's depth and its oldest ready request's wait, in one session.
+    public func gauges() async throws -> QueueGauges {
+        let (sql, queue) = (self.sql, queueName)
+        return try await database.withSession { session in
+            let depth = try session.queryFirst(sql.unfinishedCount, [.text(queue)])?.decode(Int.self, at: 0) ?? 0
+            let oldest = try session.queryFirst(sql.oldestReady, [.text(queue)]).map { Self.number($0[1]) }
+            return QueueGauges(depth: depth, oldestReadySeconds: max(0, oldest ?? 0))
+        }
+    }
+
     /// Counts by state and outcome, the oldest ready request and the leases held, in this queue.
     public func status() async throws -> QueueStatus {
         let (sql, queue) = (self.sql, queueName)

@@ -123,14 +123,19 @@ final class Tickers: Sendable {
     }
 
     private func writeMetrics() async {
-        updateGauges(depth: try? await store.unfinishedCount())
+        updateGauges(queue: try? await store.gauges())
         writeTextfile()
     }
 
-    private func updateGauges(depth: Int?) {
+    /// `queue` is nil when the database could not be asked: its gauges keep their last values.
+    private func updateGauges(queue: QueueGauges?) {
         runner.metrics.setGauge("database_up", service.health.up ? 1 : 0, help: DatabaseHealth.gaugeHelp)
         let metrics = runner.metrics
-        if let depth { metrics.setGauge("queue_depth", Double(depth), help: "Requests ready or running in the queue.") }
+        if let queue {
+            metrics.setGauge("queue_depth", Double(queue.depth), help: "Requests ready or running in the queue.")
+            metrics.setGauge(
+                "oldest_ready_seconds", queue.oldestReadySeconds.rounded(), help: StatusReport.oldestReadyHelp)
+        }
         metrics.setGauge("active_operations", Double(pools.relay.pool.activeOperations), help: "Sends in progress.")
         for (name, gauges) in [("database", pools.database.gauges), ("relay", pools.relay.pool.gauges)] {
             metrics.setGauge("\(name)_pool_idle", Double(gauges.idle), help: "Idle connections in the \(name) pool.")

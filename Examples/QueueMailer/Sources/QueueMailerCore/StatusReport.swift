@@ -47,6 +47,8 @@ public enum StatusReport {
         return "instance (metrics written\(written)): database \(state("database_up")), relay \(state("relay_up"))"
     }
 
+    static let oldestReadyHelp = "How long the oldest ready request has waited past its run time."
+
     /// The same figures as Prometheus gauges.
     public static func metrics(_ status: QueueStatus, queue: String) -> String {
         var lines = [
@@ -64,7 +66,7 @@ public enum StatusReport {
             lines.append("queue_mailer_attempts{queue=\"\(queue)\",outcome=\"\(outcome.rawValue)\"} \(count)")
         }
         lines += [
-            "# HELP queue_mailer_oldest_ready_seconds How long the oldest ready request has waited.",
+            "# HELP queue_mailer_oldest_ready_seconds \(oldestReadyHelp)",
             "# TYPE queue_mailer_oldest_ready_seconds gauge",
             "queue_mailer_oldest_ready_seconds{queue=\"\(queue)\"} \(Int(status.oldestReady?.seconds.rounded() ?? 0))",
             "# HELP queue_mailer_leases_held Requests claimed and not finished.",
@@ -72,6 +74,24 @@ public enum StatusReport {
             "queue_mailer_leases_held{queue=\"\(queue)\"} \(status.leases.reduce(0) { $0 + $1.held })",
         ]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `instance`, a running instance's metrics file, without the metric families `own` already
+    /// has: one exposition may name a family once, and the figure `status` just read is the
+    /// fresher one (the instance writes `queue_mailer_oldest_ready_seconds` too).
+    public static func instanceMetrics(_ instance: String, without own: String) -> String {
+        let family = { (line: Substring) -> Substring in
+            let words = line.split(separator: " ", maxSplits: 3)
+            if line.hasPrefix("#") {
+                return words.count > 2 ? words[2] : ""
+            }
+            return line.prefix { $0 != "{" && $0 != " " }
+        }
+        let owned = Set(own.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map(family))
+        let kept = instance.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
+            line.isEmpty || !owned.contains(family(line))
+        }
+        return kept.joined(separator: "\n")
     }
 
     private static func pad(_ text: String, _ width: Int = 10) -> String {
