@@ -10,8 +10,8 @@
 // from the cost of the ODBC calls. Worker tasks prefer `ConnectionThreadExecutor`, as we
 // advise for database workers; `--cooperative` leaves them on Swift's cooperative pool, where
 // every session ends with a wake-up of a pool thread. `--warmup S` runs each worker's loop S
-// seconds before it starts counting, as the C peer's WARMUP_SECONDS does. Prints one line: queries per second of all workers
-// together, each worker's count over its own loop time, summed.
+// seconds before it starts counting, as the C peer's WARMUP_SECONDS does. Prints one line:
+// queries per second of all workers together, each worker's count over its own loop time, summed.
 
 @preconcurrency import Glibc
 import TetherODBC

@@ -5,8 +5,9 @@ import TetherPool
 /// The `queue-mailer` program: parses the command line, loads the configuration, runs a command.
 ///
 /// Exit codes follow `sysexits.h`: 0 done, 64 bad arguments, 65 some enqueued line was refused
-/// or a requeue matched nothing, 66 the file given to `enqueue` cannot be read, 69 the database (or, for `run --until-empty`, the relay) could
-/// not be reached, 70 an unexpected failure, 78 bad configuration or a schema this binary cannot use.
+/// or a requeue matched nothing, 66 the file given to `enqueue` cannot be read, 69 the database
+/// (or, for `run --until-empty`, the relay) could not be reached, 70 an unexpected failure, 78
+/// bad configuration or a schema this binary cannot use.
 public enum MailerApp {
     /// Runs the program with `arguments` (without the program name) and returns its exit code.
     public static func main(arguments: [String], environment: [String: String]) async -> Int32 {
