@@ -20,12 +20,16 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
         var operations = 0
         var rollbacks = 0
         var cancellations = 0
-        var hanging: [CheckedContinuation<Void, any Error>] = []
+        /// Operations in ``hang()``, by their number.
+        var hanging: [Int: CheckedContinuation<Void, any Error>] = [:]
+        var hangs = 0
     }
 
     private let state = Locked(State())
 
-    init(id: Int, target: String) {
+    /// A connection of its own, outside any factory: for code that takes a connection
+    /// directly. ``hang()`` on it ends only when its task is cancelled.
+    public init(id: Int = 1, target: String = "fake") {
         self.id = id
         self.target = target
     }
@@ -41,7 +45,7 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
     /// Whether a transaction is open.
     public var isInTransaction: Bool { state.withLock { $0.inTransaction } }
 
-    /// Operations run with ``perform(_:)``, failed ones included.
+    /// Operations run with ``perform()`` or ``hang()``, failed ones included.
     public var operations: Int { state.withLock { $0.operations } }
 
     /// Transactions the factory rolled back when the connection came back to the pool.
@@ -77,26 +81,37 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``FakeConnectionError/cancelled``.
     public func hang() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let cancelled = state.withLock { state in
-                state.operations += 1
-                if state.cancellations > 0 || state.closed {
-                    return true
+        let number = state.withLock { state in
+            state.hangs += 1
+            return state.hangs
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let ended = state.withLock { state in
+                    state.operations += 1
+                    // The task's flag is set before its handler runs, and both take the lock: a
+                    // cancellation either finds the operation registered or is seen here.
+                    if state.cancellations > 0 || state.closed || Task.isCancelled {
+                        return true
+                    }
+                    state.hanging[number] = continuation
+                    return false
                 }
-                state.hanging.append(continuation)
-                return false
+                if ended {
+                    continuation.resume(throwing: FakeConnectionError.cancelled)
+                }
             }
-            if cancelled {
-                continuation.resume(throwing: FakeConnectionError.cancelled)
-            }
+        } onCancel: {
+            let continuation = state.withLock { $0.hanging.removeValue(forKey: number) }
+            continuation?.resume(throwing: FakeConnectionError.cancelled)
         }
     }
 
     func cancel() {
         let hanging = state.withLock { state in
             state.cancellations += 1
-            defer { state.hanging = [] }
-            return state.hanging
+            defer { state.hanging = [:] }
+            return state.hanging.values
         }
         hanging.forEach { $0.resume(throwing: FakeConnectionError.cancelled) }
     }

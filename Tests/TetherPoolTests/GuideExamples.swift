@@ -68,6 +68,26 @@ struct GuideExamples {
         }
     }
 
+    @Test("testing with the kit: an acquire timeout on a manual clock, a hang ended by cancelling")
+    func testingWithTheKit() async throws {
+        let factory = FakeConnectionFactory()
+        let clock = ManualClock()
+        var configuration = PoolConfiguration()
+        configuration.maximumConnections = 1
+        configuration.acquireTimeout = .seconds(2)
+        let pool = try ConnectionPool(factory: factory, target: "db", configuration: configuration, clock: clock)
+        let running = Task { await pool.run() }
+        let holder = Task { try await pool.withConnection { try await $0.hang() } }
+        #expect(await yieldUntil { factory.connections.first?.operations == 1 })
+        let late = Task { try await pool.withConnection { $0.isAlive } }
+        #expect(await yieldUntil { pool.gauges.waiting == 1 })
+        clock.advance(by: .seconds(2))  // the late caller's acquire timeout
+        await #expect(throws: ConnectionPoolError.self) { try await late.value }
+        holder.cancel()  // ends hang(); the connection goes back
+        await pool.shutdown()
+        await running.value
+    }
+
     @Test(
         "a pool of SMTP sessions lends a ready session",
         .enabled(if: TestServers.current.shouldRun(.plainSMTP), Comment(rawValue: TestServers.skipMessage(.plainSMTP))))

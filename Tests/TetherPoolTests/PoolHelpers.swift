@@ -38,13 +38,9 @@ func withFakePool(
 func eventually(
     _ what: Comment, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
 ) async {
-    for _ in 0..<200_000 {
-        if condition() {
-            return
-        }
-        await Task.yield()
+    if await !yieldUntil(condition) {
+        Issue.record("never happened: \(what)", sourceLocation: sourceLocation)
     }
-    Issue.record("never happened: \(what)", sourceLocation: sourceLocation)
 }
 
 /// A one-shot signal a test opens to let parked tasks go on.

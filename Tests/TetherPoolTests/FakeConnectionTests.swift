@@ -1,0 +1,35 @@
+import Testing
+import TetherPool
+import TetherTestKit
+
+@Suite("TetherTestKit: FakeConnection", .timeLimit(.minutes(1)))
+struct FakeConnectionTests {
+    @Test("hang() ends when its task is cancelled, not only when the pool cancels it")
+    func hangEndsWithItsTask() async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(factory: factory) { pool, _ in
+            let holder = Task { try await pool.withConnection { try await $0.hang() } }
+            // Counted in the same critical section that registers the operation.
+            await eventually("the operation hangs") { factory.connections.first?.operations == 1 }
+            holder.cancel()
+            await #expect(throws: FakeConnectionError.cancelled) { try await holder.value }
+            #expect(factory.connections[0].cancellations == 0, "the pool cancelled nothing")
+            await eventually("the connection is back, idle") { pool.gauges.idle == 1 && pool.gauges.leased == 0 }
+        }
+    }
+
+    @Test("hang() in a task cancelled before the call ends at once")
+    func hangInCancelledTask() async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(factory: factory) { pool, _ in
+            let cancelled = Task {
+                try await pool.withConnection { connection in
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    try await connection.hang()
+                }
+            }
+            await #expect(throws: FakeConnectionError.cancelled) { try await cancelled.value }
+            #expect(factory.connections[0].operations == 1)
+        }
+    }
+}
