@@ -157,6 +157,8 @@ extension MailerIntegration {
             #expect(families.count == Set(families).count, "a family named twice: \(metrics.output)")
             #expect(families.contains("# TYPE queue_mailer_oldest_ready_seconds gauge"))
             #expect(families.contains("# TYPE queue_mailer_queue_depth gauge"))
+            #expect(written.contains("queue_mailer_running{queue=\"default\"} 0\n"), "written as it stopped")
+            #expect(metrics.output.contains("instance stopped (metrics written"), "\(metrics.output)")
         }
     }
 }

@@ -85,6 +85,11 @@ struct InputErrorTests {
             StatusReport.instanceLine(metricsText: text, age: 4)
                 == "instance (metrics written 4s ago): database up, relay unavailable (claiming paused)")
         #expect(StatusReport.instanceLine(metricsText: nil, age: nil).contains("set metrics.textfile"))
+        let running = "queue_mailer_running{queue=\"q\"} 1\n" + text
+        let line = StatusReport.instanceLine(metricsText: running, age: 4)
+        #expect(line.hasSuffix("relay unavailable (claiming paused)"), "\(line)")
+        let stopped = "queue_mailer_running{queue=\"q\"} 0\n" + text
+        #expect(StatusReport.instanceLine(metricsText: stopped, age: 9) == "instance stopped (metrics written 9s ago)")
     }
 
     @Test("status --metrics names each metric family once: the instance's copy of one status has is left out")

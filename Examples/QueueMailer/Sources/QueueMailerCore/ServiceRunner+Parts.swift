@@ -109,7 +109,7 @@ final class Tickers: Sendable {
             await drawProgress()
             FileHandle.standardError.write(Data("\n".utf8))
         }
-        await writeMetrics()
+        await writeMetrics(running: false)
     }
 
     private func drawProgress() async {
@@ -122,7 +122,10 @@ final class Tickers: Sendable {
         FileHandle.standardError.write(Data(line.terminalText.utf8))
     }
 
-    private func writeMetrics() async {
+    /// `running` is false only for the file written as the service stops, so that `status`
+    /// does not report the last state of a stopped instance as its present one.
+    private func writeMetrics(running: Bool = true) async {
+        runner.metrics.setGauge("running", running ? 1 : 0, help: StatusReport.runningHelp)
         updateGauges(queue: try? await store.gauges())
         writeTextfile()
     }

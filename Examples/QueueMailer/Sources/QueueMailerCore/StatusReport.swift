@@ -29,21 +29,30 @@ public enum StatusReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    static let runningHelp = "1 while the instance runs; 0 in the file it writes as it stops."
+
     /// One line on the running instance, from its metrics file: whether its database and relay
-    /// answer, and how old the file is; or how to get that line when there is no file.
+    /// answer, and how old the file is; that it has stopped; or how to get that line when there
+    /// is no file.
     public static func instanceLine(metricsText: String?, age: Double?) -> String {
         guard let metricsText else {
             return "instance: unknown (set metrics.textfile to see the running instance's database and relay state)"
         }
-        let state = { (name: String) -> String in
+        let value = { (name: String) -> Substring? in
             let line = metricsText.split(separator: "\n").last { $0.hasPrefix("queue_mailer_\(name){") }
-            switch line?.split(separator: " ").last {
+            return line?.split(separator: " ").last
+        }
+        let state = { (name: String) -> String in
+            switch value(name) {
             case "1": return "up"
             case "0": return name == "relay_up" ? "unavailable (claiming paused)" : "unreachable (retrying)"
             default: return "unknown"
             }
         }
         let written = age.map { " \(Int($0.rounded()))s ago" } ?? ""
+        guard value("running") != "0" else {
+            return "instance stopped (metrics written\(written))"
+        }
         return "instance (metrics written\(written)): database \(state("database_up")), relay \(state("relay_up"))"
     }
 
