@@ -27,9 +27,10 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
 
     private let state = Locked(State())
 
-    /// A connection of its own, outside any factory: for code that takes a connection
-    /// directly. ``hang()`` on it ends only when its task is cancelled.
-    public init(id: Int = 1, target: String = "fake") {
+    /// A connection of its own, outside any factory (`id` 0 unless given): for code that takes
+    /// a connection directly. It owns no thread mark; ``hang()`` on it ends only when its task
+    /// is cancelled.
+    public init(id: Int = 0, target: String = "fake") {
         self.id = id
         self.target = target
     }

@@ -37,7 +37,8 @@ public final class FakeConnectionFactory: ConnectionFactory {
         var discardOpenTransactions = false
         /// Marks no open connection owns, taken in order by new connections.
         var freeMarks: [ThreadAffinity]
-        var marks: [Int: ThreadAffinity] = [:]
+        /// By connection object: a connection made on its own may share a number with one of ours.
+        var marks: [ObjectIdentifier: ThreadAffinity] = [:]
     }
 
     private let state: Locked<State>
@@ -131,7 +132,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
     public func close(_ connection: FakeConnection) async {
         connection.close()
         state.withLock { state in
-            if let mark = state.marks.removeValue(forKey: connection.id) {
+            if let mark = state.marks.removeValue(forKey: ObjectIdentifier(connection)) {
                 state.freeMarks.append(mark)
             }
         }
@@ -139,7 +140,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
 
     /// The mark of the thread `connection` owns, if it took one (see ``init(defaultAttempt:threadMarks:)``).
     public func threadAffinity(of connection: FakeConnection) -> ThreadAffinity? {
-        state.withLock { $0.marks[connection.id] }
+        state.withLock { $0.marks[ObjectIdentifier(connection)] }
     }
 
     /// Counts the validation; a killed or closed connection fails it, and so does a cancelled
@@ -175,7 +176,7 @@ public final class FakeConnectionFactory: ConnectionFactory {
                 let connection = FakeConnection(id: state.connections.count + 1, target: target)
                 state.connections.append(connection)
                 if let mark = state.freeMarks.popLast() {
-                    state.marks[connection.id] = mark
+                    state.marks[ObjectIdentifier(connection)] = mark
                 }
                 return connection
             }

@@ -6,13 +6,14 @@
 /// (`factory.connections.first?.operations == 1`), a connection handed back. Under a
 /// ``ManualClock`` nothing of that sleeps, so the tasks involved get there within a few
 /// thousand yields; the bound keeps a test that waits for something that never happens from
-/// hanging. Wrap it in your framework's expectation:
+/// hanging (a bound below 1 checks once, without yielding). Wrap it in your framework's
+/// expectation:
 ///
 /// ```swift
 /// #expect(await yieldUntil { pool.gauges.waiting == 1 })
 /// ```
 public func yieldUntil(atMost yields: Int = 200_000, _ condition: () -> Bool) async -> Bool {
-    for _ in 0..<yields {
+    for _ in 0..<max(0, yields) {
         if condition() {
             return true
         }

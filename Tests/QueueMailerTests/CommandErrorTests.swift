@@ -36,7 +36,7 @@ extension MailerIntegration {
             #expect(command.status == 64 && command.output.contains("see `queue-mailer --help`"))
         }
 
-        @Test("enqueue of a file that is missing or unreadable exits 66 naming the file, not a usage error")
+        @Test("enqueue of a file that is missing or unreadable exits 66 naming the file and why; /dev/null is read")
         func enqueueUnreadableFile() async throws {
             let directory = try emptyDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -45,10 +45,14 @@ extension MailerIntegration {
             let missing = try await run(["enqueue", directory + "/no-such.jsonl"], environment, in: directory)
             #expect(missing.status == 66, "\(missing.output)")
             #expect(
-                missing.output.contains("input error: \(directory)/no-such.jsonl: no such file"), "\(missing.output)")
+                missing.output.contains("input error: \(directory)/no-such.jsonl: No such file or directory"),
+                "\(missing.output)")
             let folder = try await run(["enqueue", directory], environment, in: directory)
             #expect(folder.status == 66, "\(folder.output)")
-            #expect(folder.output.contains("input error: \(directory): cannot read the file"), "\(folder.output)")
+            #expect(folder.output.contains("input error: \(directory): Is a directory"), "\(folder.output)")
+            // Not a regular file, but readable: read as a stream, like a pipe or a FIFO.
+            let empty = try await run(["enqueue", "/dev/null"], environment, in: directory)
+            #expect(empty.status == 0 && empty.output.contains("enqueued 0"), "\(empty.output)")
         }
 
         @Test("status, requeue, enqueue and run without a database say to migrate and create no file")

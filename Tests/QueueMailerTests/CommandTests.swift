@@ -146,6 +146,9 @@ extension MailerIntegration {
                 "QUEUE_MAILER_RELAY_HOST": "127.0.0.1",
             ]
             #expect(try await run(["migrate"], environment, in: directory).status == 0)
+            let before = try await run(["status"], environment, in: directory)
+            #expect(
+                before.output.contains("instance: unknown (no metrics file at \(textfile) yet)"), "\(before.output)")
             let drained = try await run(["run", "--until-empty"], environment, in: directory)
             #expect(drained.status == 0, "\(drained.output)")
             let written = try String(contentsOfFile: textfile, encoding: .utf8)

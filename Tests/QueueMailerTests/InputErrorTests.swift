@@ -90,6 +90,8 @@ struct InputErrorTests {
         #expect(line.hasSuffix("relay unavailable (claiming paused)"), "\(line)")
         let stopped = "queue_mailer_running{queue=\"q\"} 0\n" + text
         #expect(StatusReport.instanceLine(metricsText: stopped, age: 9) == "instance stopped (metrics written 9s ago)")
+        let crlf = stopped.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(StatusReport.instanceLine(metricsText: crlf, age: -5) == "instance stopped (metrics written 0s ago)")
     }
 
     @Test("status --metrics names each metric family once: the instance's copy of one status has is left out")
@@ -105,6 +107,8 @@ struct InputErrorTests {
             queue_mailer_oldest_ready_secondsish{queue="q"} 7
 
             """
+        let crlf = StatusReport.instanceMetrics(instance.replacingOccurrences(of: "\n", with: "\r\n"), without: own)
+        #expect(!crlf.contains("queue_mailer_oldest_ready_seconds{"), "CRLF line ends: \(crlf)")
         let kept = StatusReport.instanceMetrics(instance, without: own)
         #expect(kept.contains("queue_mailer_relay_up{queue=\"q\"} 1"))
         #expect(kept.contains("# TYPE queue_mailer_relay_up gauge"))

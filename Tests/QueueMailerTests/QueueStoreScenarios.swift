@@ -168,6 +168,19 @@ enum QueueStoreScenarios {
         #expect(gauges.depth == 2, "a request due later still counts in the depth")
         #expect((120...180).contains(gauges.oldestReadySeconds), "only the due one has waited: \(gauges)")
     }
+
+    /// SQLite compares run times as text and computes the wait from their value: a run time
+    /// written by hand with a zone is "due" yet later than now. Neither figure goes below zero.
+    static func waitNeverNegative(_ fixture: StoreFixture) async throws {
+        let store = fixture.store()
+        _ = try await store.enqueue([sampleRequest("zoned")], defaultMaxAttempts: 5)
+        try await fixture.execute(
+            "UPDATE \(fixture.schema.requestTable) SET run_at = "
+                + "strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 hour') || '-08:00'")
+        let status = try await store.status()
+        #expect(status.oldestReady?.seconds == 0, "\(String(describing: status.oldestReady))")
+        #expect(try await store.gauges().oldestReadySeconds == 0)
+    }
 }
 
 @Suite("QueueStore on SQLite")
@@ -202,6 +215,9 @@ struct SQLiteQueueStoreTests {
     @Test("the gauges a running instance writes: depth and the oldest ready request's wait")
     func gauges() async throws {
         try await withFixture(.sqlite, QueueStoreScenarios.gaugesCountDepthAndOldestWait)
+    }
+    @Test("the oldest ready request's wait is never negative") func waitNeverNegative() async throws {
+        try await withFixture(.sqlite, QueueStoreScenarios.waitNeverNegative)
     }
 }
 

@@ -32,4 +32,25 @@ struct FakeConnectionTests {
             #expect(factory.connections[0].operations == 1)
         }
     }
+
+    @Test("a connection made on its own neither takes nor frees a factory's thread mark")
+    func standaloneConnectionAndMarks() async throws {
+        let thread = MarkedThreadExecutor()
+        defer { thread.stop() }
+        let factory = FakeConnectionFactory(threadMarks: [thread.mark])
+        let owned = try await factory.makeConnection(to: "db", timeout: .seconds(1))
+        let standalone = FakeConnection(id: owned.id)
+        #expect(factory.threadAffinity(of: owned) == thread.mark)
+        #expect(factory.threadAffinity(of: standalone) == nil)
+        await factory.close(standalone)
+        #expect(factory.threadAffinity(of: owned) == thread.mark, "the factory's connection keeps its mark")
+        await factory.close(owned)
+    }
+
+    @Test("yieldUntil says whether the condition held; a bound below 1 checks once")
+    func yieldUntilBounds() async {
+        #expect(await yieldUntil(atMost: -1) { true })
+        #expect(await !yieldUntil(atMost: -1) { false })
+        #expect(await !yieldUntil(atMost: 10) { false })
+    }
 }

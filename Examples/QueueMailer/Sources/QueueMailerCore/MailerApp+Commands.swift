@@ -22,11 +22,7 @@ extension MailerApp {
     {
         let data: Data
         if let file = options.file {
-            guard let contents = FileManager.default.contents(atPath: file) else {
-                let reason = FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file"
-                throw MailerError(.input, field: file, reason)
-            }
-            data = contents
+            data = try readInput(file)
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
@@ -86,7 +82,11 @@ extension MailerApp {
             String(decoding: $0, as: UTF8.self)
         }
         let written = file.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
-        print(StatusReport.instanceLine(metricsText: instance, age: written.map { Date().timeIntervalSince($0) }))
+        if let file, instance == nil {
+            print("instance: unknown (no metrics file at \(file) yet)")
+        } else {
+            print(StatusReport.instanceLine(metricsText: instance, age: written.map { Date().timeIntervalSince($0) }))
+        }
         if metrics {
             print("")
             print(queueMetrics ?? "", terminator: "")
@@ -112,5 +112,31 @@ extension MailerApp {
         }
         print("requeued \(count) request\(count == 1 ? "" : "s")")
         return 0
+    }
+
+    /// The whole of `path`, read as a stream: pipes, FIFOs and `/dev/stdin` work as files do.
+    /// The error names the path and the system's reason (`No such file or directory`,
+    /// `Is a directory`, `Permission denied`).
+    static func readInput(_ path: String) throws -> Data {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw MailerError(.input, field: path, String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count == 0 {
+                return data
+            }
+            guard count > 0 else {
+                if errno == EINTR {
+                    continue
+                }
+                throw MailerError(.input, field: path, String(cString: strerror(errno)))
+            }
+            data.append(buffer, count: count)
+        }
     }
 }

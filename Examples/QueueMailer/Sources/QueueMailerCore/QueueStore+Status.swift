@@ -51,7 +51,9 @@ extension QueueStore {
                 status.resultsByOutcome[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
             }
             if let row = try session.queryFirst(sql.oldestReady, [.text(queue)]) {
-                status.oldestReady = (try row.decode(Int64.self, at: 0), Self.number(row[1]))
+                // Never below zero, as the running instance writes it: a run time the database
+                // reads as later than now (a row written by hand with a zone) has not been waited for.
+                status.oldestReady = (try row.decode(Int64.self, at: 0), max(0, Self.number(row[1])))
             }
             for row in try session.query(sql.leasesByOwner, [.text(queue)]) {
                 let owner = (try? row.decode(String.self, at: 0)) ?? "?"

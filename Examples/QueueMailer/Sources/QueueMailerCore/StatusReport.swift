@@ -38,9 +38,11 @@ public enum StatusReport {
         guard let metricsText else {
             return "instance: unknown (set metrics.textfile to see the running instance's database and relay state)"
         }
+        // Split on any line end: a CRLF is one Character, which `split(separator: "\n")` misses.
+        let lines = metricsText.split(whereSeparator: \.isNewline)
         let value = { (name: String) -> Substring? in
-            let line = metricsText.split(separator: "\n").last { $0.hasPrefix("queue_mailer_\(name){") }
-            return line?.split(separator: " ").last
+            let line = lines.last { $0.hasPrefix("queue_mailer_\(name){") }
+            return line?.split(whereSeparator: \.isWhitespace).last
         }
         let state = { (name: String) -> String in
             switch value(name) {
@@ -49,7 +51,8 @@ public enum StatusReport {
             default: return "unknown"
             }
         }
-        let written = age.map { " \(Int($0.rounded()))s ago" } ?? ""
+        // A file stamped in the future (a clock set back) counts as just written.
+        let written = age.map { " \(Int(max(0, $0).rounded()))s ago" } ?? ""
         guard value("running") != "0" else {
             return "instance stopped (metrics written\(written))"
         }
@@ -90,14 +93,15 @@ public enum StatusReport {
     /// fresher one (the instance writes `queue_mailer_oldest_ready_seconds` too).
     public static func instanceMetrics(_ instance: String, without own: String) -> String {
         let family = { (line: Substring) -> Substring in
-            let words = line.split(separator: " ", maxSplits: 3)
-            if line.hasPrefix("#") {
+            let words = line.split(maxSplits: 3, whereSeparator: \.isWhitespace)
+            if words.first == "#" {
                 return words.count > 2 ? words[2] : ""
             }
-            return line.prefix { $0 != "{" && $0 != " " }
+            return words.first?.prefix { $0 != "{" } ?? ""
         }
-        let owned = Set(own.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map(family))
-        let kept = instance.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
+        let owned = Set(own.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("# TYPE ") }.map(family))
+        // Any line end (a CRLF is one Character); written back with LF, as `run` writes.
+        let kept = instance.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).filter { line in
             line.isEmpty || !owned.contains(family(line))
         }
         return kept.joined(separator: "\n")
