@@ -34,7 +34,8 @@ guard positional.count == 3, let workers = Int(positional[1]), (1...256).contain
     let seconds = Double(positional[2]), seconds > 0, options.perSession > 0, options.warmup >= 0
 else {
     fputs(
-        "usage: ODBCBench [--direct] [--cooperative] [--per-session N] [--warmup S] CONNECT_STRING WORKERS(1...256) SECONDS\n",
+        "usage: ODBCBench [--direct] [--cooperative] [--per-session N] [--warmup S]"
+            + " CONNECT_STRING WORKERS(1...256) SECONDS\n",
         stderr)
     exit(2)
 }

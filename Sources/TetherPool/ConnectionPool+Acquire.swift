@@ -56,7 +56,7 @@ extension ConnectionPool {
         guard let lease = state.withLock({ $0.tryAcquireIdle(affinity: affinity, holder: holder, now: now) }) else {
             return nil
         }
-        delegate?.leaseAcquired(waited: .zero)
+        reportLeaseWithoutWait()
         return lease
     }
 
@@ -73,10 +73,16 @@ extension ConnectionPool {
             stale = clock.elapsed() - since > threshold
         }
         lease.retake(needsValidation: stale)
+        reportLeaseWithoutWait()
+        return lease
+    }
+
+    /// Tells the delegate of a lease had at once. Testing ``hasDelegate`` first spares a borrow
+    /// without a delegate a copy of the existential.
+    private func reportLeaseWithoutWait() {
         if hasDelegate {
             delegate?.leaseAcquired(waited: .zero)
         }
-        return lease
     }
 
     /// Parks `lease`, given back clean, in its connection's cell when it has one that is on;
