@@ -9,7 +9,9 @@ final class ConnectionCore {
     let configuration: ODBCConnection.Configuration
     let cancelSlot: CancelSlot
     let resetFlag: ResetFlag
-    private(set) var secrets = Secrets()
+    /// The connect string's secret values, taken out of every message; fixed at creation, so
+    /// reading them costs no exclusivity check on every statement.
+    let secrets: Secrets
     var handle: SQLHDBC?
     var isConnected = false
     /// Whether autocommit is off, so a transaction is open or opens with the next statement.
@@ -20,17 +22,21 @@ final class ConnectionCore {
     var hasSQLTransaction = false
     /// The session running now; `nil` for work outside sessions (reset, shutdown).
     private(set) var session: SessionToken?
-    var cache: StatementCache<StatementHandle>
+    /// Unchecked: only this connection's thread touches the cache, and no cache operation
+    /// calls out to code that could reach it again. A checked access costs a thread-local
+    /// lookup, twice per statement run.
+    @exclusivity(unchecked) var cache: StatementCache<StatementHandle>
     /// Statements let go while an SQL transaction is open, freed once it has ended: psqlODBC
     /// answers the `DEALLOCATE` that freeing one sends by committing that transaction after the
     /// next statement, behind a later `ROLLBACK`'s back.
     var retired: [StatementHandle] = []
 
     init(
-        environment: ODBCEnvironment, configuration: ODBCConnection.Configuration, cancelSlot: CancelSlot,
-        resetFlag: ResetFlag
+        environment: ODBCEnvironment, configuration: ODBCConnection.Configuration, secrets: Secrets,
+        cancelSlot: CancelSlot, resetFlag: ResetFlag
     ) {
         self.environment = environment
+        self.secrets = secrets
         self.configuration = configuration
         self.cancelSlot = cancelSlot
         self.resetFlag = resetFlag
@@ -39,7 +45,6 @@ final class ConnectionCore {
 
     /// Allocates the handle, sets the login timeout and connects.
     func connect(_ connectString: ODBCConnectString) throws(ODBCError) {
-        connectString.secrets.forEach { secrets.add($0) }
         var allocated: SQLHDBC? = nil
         let status = SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_DBC), environment.handle, &allocated)
         try check(status, "SQLAllocHandle", SQL_HANDLE_ENV, environment.handle, secrets)

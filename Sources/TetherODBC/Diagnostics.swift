@@ -8,6 +8,10 @@ struct Secrets {
     /// so that a one-letter value does not blank out every such letter of a message.
     static let bareMinimumLength = 4
 
+    init(_ values: [String] = []) {
+        values.forEach { add($0) }
+    }
+
     mutating func add(_ value: String) {
         if !value.isEmpty {
             values.append(value)

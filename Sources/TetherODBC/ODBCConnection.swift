@@ -64,7 +64,8 @@ public final class ODBCConnection: Sendable {
         let resetFlag = ResetFlag()
         let thread = ConnectionThread {
             ConnectionCore(
-                environment: environment, configuration: configuration, cancelSlot: cancelSlot, resetFlag: resetFlag)
+                environment: environment, configuration: configuration, secrets: Secrets(connectString.secrets),
+                cancelSlot: cancelSlot, resetFlag: resetFlag)
         }
         let login = Handoff<Void>()
         do {
@@ -106,7 +107,7 @@ public final class ODBCConnection: Sendable {
     /// - Throws: what `body` throws; ``ODBCError/Kind/connectionClosed`` after ``close()``;
     ///   ``ODBCError/Kind/cancelled`` when the calling task was cancelled first.
     @discardableResult
-    nonisolated(nonsending) public func withSession<R: Sendable>(_ body: @escaping @Sendable (ODBCSession) throws -> R)
+    nonisolated(nonsending) public func withSession<R: Sendable>(_ body: @Sendable (ODBCSession) throws -> R)
         async throws -> R
     {
         let token = SessionToken()
@@ -118,16 +119,22 @@ public final class ODBCConnection: Sendable {
             if let core = thread.coreForJobHere() {
                 return try core.runSession(token, body)
             }
-            return try await withUnsafeThrowingContinuation { continuation in
-                let accepted = thread.submit { core in
-                    do {
-                        continuation.resume(returning: try core.runSession(token, body))
-                    } catch {
-                        continuation.resume(throwing: error)
+            // `body` does not escape: the caller waits until the thread has run it. Taking it
+            // non-escaping spares every session a heap allocation for the caller's closure.
+            return try await withoutActuallyEscaping(body) { body in
+                let lent = LentBody(body)
+                return try await withUnsafeThrowingContinuation { continuation in
+                    let accepted = thread.submit { core in
+                        do {
+                            continuation.resume(returning: try lent.run(token, on: core))
+                        } catch {
+                            continuation.resume(throwing: error)
+                        }
                     }
-                }
-                if !accepted {
-                    continuation.resume(throwing: ODBCError.closed("withSession"))
+                    if !accepted {
+                        lent.forget()
+                        continuation.resume(throwing: ODBCError.closed("withSession"))
+                    }
                 }
             }
         } onCancel: {
@@ -191,4 +198,28 @@ public final class ODBCConnection: Sendable {
     /// Whether the connection is open and its last session left nothing for ``reset()`` to do;
     /// read without a trip to its thread.
     public var isClean: Bool { !resetFlag.needsReset.load(ordering: .acquiring) && !isClosed }
+}
+
+/// A session's body lent to the connection's thread for one run.
+///
+/// The thread lets go of the body before it resumes the caller, so that the caller's
+/// `withoutActuallyEscaping` finds it unescaped, while the job holding this box may live a
+/// moment longer on the thread.
+private final class LentBody<R>: @unchecked Sendable {
+    // Set by the caller before the job is posted, taken by the thread that runs it, once.
+    private var body: (@Sendable (ODBCSession) throws -> R)?
+
+    init(_ body: @escaping @Sendable (ODBCSession) throws -> R) {
+        self.body = body
+    }
+
+    func run(_ token: SessionToken, on core: ConnectionCore) throws -> R {
+        let body = self.body.take()!
+        return try core.runSession(token, body)
+    }
+
+    /// Lets go of the body of a job the thread refused.
+    func forget() {
+        body = nil
+    }
 }

@@ -12,7 +12,10 @@ final class StatementHandle: CachedStatement {
     /// a batch: once it ran, the connection's other prepared statements may describe a table
     /// that is no longer there.
     let changesSchema: Bool
-    private var shape: ResultReader.Shape?
+    /// Unchecked: only the connection's thread runs the statement, one execution at a time, and
+    /// the reader passed it `inout` calls only the driver. A checked access costs a thread-local
+    /// lookup on every execution.
+    @exclusivity(unchecked) private var shape: ResultReader.Shape?
     var isTaken = false
     var lastUse: UInt64 = 0
 
@@ -69,10 +72,6 @@ final class StatementHandle: CachedStatement {
         var result = StatementResult()
         let reader = ResultReader(statement: handle, secrets: secrets)
         let hasResult = status != SQLRETURN(SQL_NO_DATA)
-        // A local copy: the property passed `inout` across the reader's calls would cost a
-        // dynamic exclusivity check (a thread-local lookup) on every execution.
-        var known = shape
-        defer { shape = known }
         // A query's callers read rows, not the count: one driver call less per query.
         switch wanted {
         case .rowCount:
@@ -80,9 +79,9 @@ final class StatementHandle: CachedStatement {
             try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
             result.rowCount = Int(rowCount)
         case .rows where hasResult:
-            result.rows = try reader.readAll(shape: &known)
+            result.rows = try reader.readAll(shape: &shape)
         case .firstRow where hasResult:
-            result.firstRow = try reader.readFirst(shape: &known)
+            result.firstRow = try reader.readFirst(shape: &shape)
         case .rows, .firstRow:
             break
         }
