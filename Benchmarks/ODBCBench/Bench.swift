@@ -19,9 +19,13 @@ enum Bench {
         if options.direct {
             return try await workers(options) { _ in
                 let connection = try await ODBCConnection.connect(options.connectString)
-                return (connection, { await connection.close() })
-            } query: { connection in
-                try await session(on: connection, options.perSession)
+                var loop = TimedLoop(options)
+                while loop.goesOn() {
+                    loop.count(try await session(on: connection, options.perSession))
+                }
+                let rate = loop.rate
+                await connection.close()
+                return rate
             }
         }
         var configuration = PoolConfiguration()
@@ -40,9 +44,13 @@ enum Bench {
                 try await Task.sleep(for: .milliseconds(1))
             }
             let rate = try await workers(options) { _ in
-                (pool, {})
-            } query: { pool in
-                try await pool.withConnection { try await session(on: $0, options.perSession) }
+                // The borrow is written out in the loop: a closure per query would add an async
+                // call of the benchmark's own to what is measured.
+                var loop = TimedLoop(options)
+                while loop.goesOn() {
+                    loop.count(try await pool.withConnection { try await session(on: $0, options.perSession) })
+                }
+                return loop.rate
             }
             await pool.shutdown()
             try await group.waitForAll()
@@ -66,35 +74,59 @@ enum Bench {
         return count
     }
 
-    /// Runs `options.workers` loops of `query` for `options.seconds` each, side by side, each
-    /// counted once it has run `options.warmup` seconds.
-    private static func workers<Resource: Sendable>(
-        _ options: Options, prepare: @escaping @Sendable (Int) async throws -> (Resource, @Sendable () async -> Void),
-        query: nonisolated(nonsending) @escaping @Sendable (Resource) async throws -> Int
+    /// Runs `options.workers` copies of `worker` side by side; returns the sum of their rates.
+    private static func workers(
+        _ options: Options, _ worker: @escaping @Sendable (Int) async throws -> Double
     ) async throws -> Double {
         try await withThrowingTaskGroup(of: Double.self) { group in
             let executor: (any TaskExecutor)? = options.onConnectionThreads ? ConnectionThreadExecutor.shared : nil
-            for worker in 0..<options.workers {
-                group.addTask(executorPreference: executor) {
-                    let (resource, finish) = try await prepare(worker)
-                    let clock = ContinuousClock()
-                    let warm = clock.now + .milliseconds(Int(options.warmup * 1000))
-                    while clock.now < warm {
-                        _ = try await query(resource)
-                    }
-                    let start = clock.now
-                    let end = start + .milliseconds(Int(options.seconds * 1000))
-                    var count = 0
-                    while clock.now < end {
-                        count += try await query(resource)
-                    }
-                    let elapsed = clock.now - start
-                    await finish()
-                    let (whole, fraction) = elapsed.components
-                    return Double(count) / (Double(whole) + Double(fraction) / 1e18)
-                }
+            for index in 0..<options.workers {
+                group.addTask(executorPreference: executor) { try await worker(index) }
             }
             return try await group.reduce(0, +)
         }
+    }
+}
+
+/// One worker's clock: `options.warmup` seconds not counted, then `options.seconds` counted.
+struct TimedLoop {
+    private let clock = ContinuousClock()
+    private let seconds: Double
+    /// The warm-up's end until counting starts, then the counted time's start. Not optional:
+    /// an optional `Instant` costs value-witness calls on every query.
+    private var start: ContinuousClock.Instant
+    private var end: ContinuousClock.Instant
+    private var counting = false
+    private var queries = 0
+
+    init(_ options: Bench.Options) {
+        seconds = options.seconds
+        start = clock.now + .milliseconds(Int(options.warmup * 1000))
+        end = start
+    }
+
+    /// Whether to run another query; starts counting once the warm-up is over.
+    mutating func goesOn() -> Bool {
+        let now = clock.now
+        if !counting, now >= start {
+            counting = true
+            start = now
+            end = now + .milliseconds(Int(seconds * 1000))
+            queries = 0
+        }
+        return !counting || now < end
+    }
+
+    mutating func count(_ ran: Int) {
+        queries += ran
+    }
+
+    /// Queries per second over the counted time.
+    var rate: Double {
+        guard counting else {
+            return 0
+        }
+        let (whole, fraction) = (clock.now - start).components
+        return Double(queries) / (Double(whole) + Double(fraction) / 1e18)
     }
 }
