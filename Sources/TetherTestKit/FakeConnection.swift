@@ -77,6 +77,16 @@ public final class FakeConnection: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Runs one operation that hands back what `work` returns, as a query hands back rows:
+    /// counted, and failing before `work` runs, as ``perform()`` is.
+    ///
+    /// - Throws: ``FakeConnectionError/broken`` when the connection was killed or closed;
+    ///   what `work` throws.
+    public func perform<R>(_ work: () throws -> R) throws -> R {
+        try perform()
+        return try work()
+    }
+
     /// Runs an operation that never finishes by itself: it ends when the pool cancels it
     /// through ``FakeConnectionFactory/cancelOperation(on:)`` or the calling task is cancelled.
     ///

@@ -181,6 +181,20 @@ enum QueueStoreScenarios {
         #expect(status.oldestReady?.seconds == 0, "\(String(describing: status.oldestReady))")
         #expect(try await store.gauges().oldestReadySeconds == 0)
     }
+
+    /// A run time long ago, written by hand (PostgreSQL's `-infinity`, a year-one date on
+    /// SQLite), is a ready request whose wait both figures report as the longest they give.
+    static func waitOfRunTimeLongAgo(_ fixture: StoreFixture) async throws {
+        let store = fixture.store()
+        _ = try await store.enqueue([sampleRequest("always due")], defaultMaxAttempts: 5)
+        let longAgo = fixture.dialect == .sqlite ? "'0001-01-01 00:00:00.000'" : "'-infinity'"
+        try await fixture.execute("UPDATE \(fixture.schema.requestTable) SET run_at = \(longAgo)")
+        let status = try await store.status()
+        let oldest = status.oldestReady?.seconds
+        #expect(oldest == QueueStore.longestWaitSeconds, "\(String(describing: oldest))")
+        #expect(try await store.gauges().oldestReadySeconds == QueueStore.longestWaitSeconds)
+        #expect(StatusReport.table(status, queue: "default").contains("waiting 3153600000s"))
+    }
 }
 
 @Suite("QueueStore on SQLite")
@@ -219,6 +233,9 @@ struct SQLiteQueueStoreTests {
     @Test("the oldest ready request's wait is never negative") func waitNeverNegative() async throws {
         try await withFixture(.sqlite, QueueStoreScenarios.waitNeverNegative)
     }
+    @Test("a run time long ago reads as the longest wait") func waitLongAgo() async throws {
+        try await withFixture(.sqlite, QueueStoreScenarios.waitOfRunTimeLongAgo)
+    }
 }
 
 @Suite(
@@ -255,5 +272,9 @@ struct PostgresQueueStoreTests {
     @Test("the gauges a running instance writes: depth and the oldest ready request's wait")
     func gauges() async throws {
         try await withFixture(.postgresql, QueueStoreScenarios.gaugesCountDepthAndOldestWait)
+    }
+    @Test("a run time of -infinity reads as the longest wait, not a failed status")
+    func waitLongAgo() async throws {
+        try await withFixture(.postgresql, QueueStoreScenarios.waitOfRunTimeLongAgo)
     }
 }

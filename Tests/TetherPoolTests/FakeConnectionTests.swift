@@ -33,6 +33,21 @@ struct FakeConnectionTests {
         }
     }
 
+    @Test("perform(_:) hands back its work's value, and on a dead connection fails before the work runs")
+    func performReturnsValue() async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(factory: factory) { pool, _ in
+            let rows = try await pool.withConnection { connection in try connection.perform { ["a", "b"] } }
+            #expect(rows == ["a", "b"])
+        }
+        let connection = FakeConnection()
+        connection.kill()
+        var ran = false
+        #expect(throws: FakeConnectionError.broken) { try connection.perform { ran = true } }
+        #expect(!ran, "the work of an operation on a dead connection never runs")
+        #expect(connection.operations == 1)
+    }
+
     @Test("a connection made on its own neither takes nor frees a factory's thread mark")
     func standaloneConnectionAndMarks() async throws {
         let thread = MarkedThreadExecutor()

@@ -34,8 +34,8 @@ extension QueueStore {
         let (sql, queue) = (self.sql, queueName)
         return try await database.withSession { session in
             let depth = try session.queryFirst(sql.unfinishedCount, [.text(queue)])?.decode(Int.self, at: 0) ?? 0
-            let oldest = try session.queryFirst(sql.oldestReady, [.text(queue)]).map { Self.number($0[1]) }
-            return QueueGauges(depth: depth, oldestReadySeconds: max(0, oldest ?? 0))
+            let oldest = try session.queryFirst(sql.oldestReady, [.text(queue)]).map { Self.waited($0[1]) }
+            return QueueGauges(depth: depth, oldestReadySeconds: oldest ?? 0)
         }
     }
 
@@ -51,9 +51,7 @@ extension QueueStore {
                 status.resultsByOutcome[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
             }
             if let row = try session.queryFirst(sql.oldestReady, [.text(queue)]) {
-                // Never below zero, as the running instance writes it: a run time the database
-                // reads as later than now (a row written by hand with a zone) has not been waited for.
-                status.oldestReady = (try row.decode(Int64.self, at: 0), max(0, Self.number(row[1])))
+                status.oldestReady = (try row.decode(Int64.self, at: 0), Self.waited(row[1]))
             }
             for row in try session.query(sql.leasesByOwner, [.text(queue)]) {
                 let owner = (try? row.decode(String.self, at: 0)) ?? "?"
@@ -82,6 +80,18 @@ extension QueueStore {
         return try await database.withSession { session in
             try session.execute(sql.requeue(where: filter), bound)
         }
+    }
+
+    /// The longest wait reported: what a run time of `-infinity` (written by hand) reads as.
+    public static let longestWaitSeconds: Double = 100 * 365 * 86_400
+
+    /// Seconds waited, from the database's figure, as both `status` and the running instance
+    /// report it: never below zero (a run time the database reads as later than now, such as a
+    /// row written by hand with a zone, has not been waited for) nor above
+    /// ``longestWaitSeconds`` (an infinite wait would not print as a number).
+    static func waited(_ value: ODBCValue) -> Double {
+        let seconds = number(value)
+        return seconds.isNaN ? 0 : min(max(0, seconds), longestWaitSeconds)
     }
 
     private static func number(_ value: ODBCValue) -> Double {

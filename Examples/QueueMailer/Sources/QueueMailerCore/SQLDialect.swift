@@ -52,9 +52,12 @@ public enum SQLDialect: String, Sendable, CaseIterable {
     }
 
     /// Seconds from `column` (a timestamp) to the database's current time.
+    ///
+    /// PostgreSQL's as a difference of epochs: it refuses to subtract an infinite timestamp,
+    /// and one run time of `-infinity` written by hand would fail every `status`.
     public func secondsSince(_ column: String) -> String {
         switch self {
-        case .postgresql: "EXTRACT(EPOCH FROM (now() - \(column)))"
+        case .postgresql: "(EXTRACT(EPOCH FROM now()) - EXTRACT(EPOCH FROM \(column)))"
         case .sqlite: "((julianday('now') - julianday(\(column))) * 86400.0)"
         }
     }
