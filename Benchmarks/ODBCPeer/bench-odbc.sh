@@ -24,6 +24,14 @@ swift build -c release --product ODBCBench --package-path "$root" >/dev/null
 ours="$(swift build -c release --show-bin-path --package-path "$root")/ODBCBench"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Each round's ratio, ours over the C loop's run just before it, as a JSON array: how far the
+# rounds spread when the host's speed drifts between them.
+line='{"suite":"pool","case":"%s","unit":"qps","ours":%s,"peer":"raw-odbc","peer_value":%s,"ratio":%s'
+line+=',"round_ratios":%s}\n'
+round_ratios() {
+    paste -d' ' <(printf '%s\n' "${our_runs[@]}") <(printf '%s\n' "${peer_runs[@]}") |
+        awk '{ printf "%s%.2f", (NR > 1 ? "," : "["), $1 / $2 } END { printf "]" }'
+}
 
 for workers in 1 8; do
     peer_runs=() our_runs=()
@@ -34,8 +42,8 @@ for workers in 1 8; do
     peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
     our_value="$(printf '%s\n' "${our_runs[@]}" | median)"
     ratio="$(awk -v o="$our_value" -v p="$peer_value" 'BEGIN { printf "%.2f", o / p }')"
-    printf '{"suite":"pool","case":"select1-%s-worker","unit":"qps","ours":%s,"peer":"raw-odbc","peer_value":%s,"ratio":%s}\n' \
-        "$workers" "$our_value" "$peer_value" "$ratio"
+    # shellcheck disable=SC2059 # the format is ours
+    printf "$line" "select1-$workers-worker" "$our_value" "$peer_value" "$ratio" "$(round_ratios)"
 done
 
 : "${TETHER_SQLITE_DRIVER:?run under scripts/with-test-servers.sh}"
@@ -50,5 +58,5 @@ done
 peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
 our_value="$(printf '%s\n' "${our_runs[@]}" | median)"
 ratio="$(awk -v o="$our_value" -v p="$peer_value" 'BEGIN { printf "%.2f", o / p }')"
-printf '{"suite":"pool","case":"select1-sqlite-1-worker","unit":"qps","ours":%s,"peer":"raw-odbc","peer_value":%s,"ratio":%s}\n' \
-    "$our_value" "$peer_value" "$ratio"
+# shellcheck disable=SC2059 # the format is ours
+printf "$line" "select1-sqlite-1-worker" "$our_value" "$peer_value" "$ratio" "$(round_ratios)"
