@@ -11,6 +11,10 @@ extension ConnectionCore {
         try check(status, "SQLSetConnectAttr(SQL_ATTR_AUTOCOMMIT)", SQL_HANDLE_DBC, handle, secrets)
         isManualCommit = !on
         hasOpenWork = false
+        if on {
+            // Turning autocommit on committed the driver's transaction, DDL and all.
+            schemaChangedInTransaction = false
+        }
     }
 
     /// Commits or rolls back the open transaction.
@@ -21,6 +25,13 @@ extension ConnectionCore {
         let status = SQLEndTran(SQLSMALLINT(SQL_HANDLE_DBC), handle, SQLSMALLINT(commit ? SQL_COMMIT : SQL_ROLLBACK))
         try check(status, "SQLEndTran", SQL_HANDLE_DBC, handle, secrets)
         hasOpenWork = false
+        // Under autocommit the driver has no transaction to end: one opened by SQL goes on.
+        if schemaChangedInTransaction && isManualCommit {
+            if !commit {
+                forgetIdleStatements()
+            }
+            schemaChangedInTransaction = false
+        }
     }
 
     /// Makes the connection fit for the next user: rolls back whatever transaction is open

@@ -20,6 +20,9 @@ final class ConnectionCore {
     var hasOpenWork = false
     /// Whether SQL text (`BEGIN`, `START TRANSACTION`) opened a transaction the driver does not know of.
     var hasSQLTransaction = false
+    /// Whether DDL ran in the transaction open now: rolled back, it leaves the statements
+    /// prepared since then describing tables as they no longer are.
+    var schemaChangedInTransaction = false
     /// The session running now; `nil` for work outside sessions (reset, shutdown).
     private(set) var session: SessionToken?
     /// Unchecked: only this connection's thread touches the cache, and no cache operation
@@ -155,9 +158,21 @@ final class ConnectionCore {
             // sqliteodbc keeps a prepared statement's result columns from its first run, so a
             // cached `SELECT *` would go on reading a dropped table's columns: prepare anew.
             // After the transaction state above, so that a batch's `BEGIN` keeps them for now.
-            cache.removeIdle().forEach { retire($0) }
+            forgetIdleStatements()
+            schemaChangedInTransaction = schemaChangedInTransaction || !isAutocommitStatement
+        } else if schemaChangedInTransaction && statement.rollsBack {
+            // The rollback (to a savepoint, too) may have undone that DDL: the same again.
+            forgetIdleStatements()
+            schemaChangedInTransaction = !isAutocommitStatement
+        } else if isAutocommitStatement {
+            schemaChangedInTransaction = false
         }
         return status
+    }
+
+    /// Forgets every cached statement not running now, so that each is prepared anew.
+    func forgetIdleStatements() {
+        cache.removeIdle().forEach { retire($0) }
     }
 
     /// Throws the statement's error, reclassified when this session was cancelled or a query

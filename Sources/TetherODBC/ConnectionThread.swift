@@ -51,13 +51,19 @@ final class ConnectionThread: Sendable {
         mailbox.post(job)
     }
 
-    /// The connection, for a job to run on at once, when called on this thread (by a task that
-    /// ``ConnectionThreadExecutor`` runs here) while no other work waits for it; nil otherwise.
+    /// The connection, for a session to run on at once, when called on this thread (by a task
+    /// that ``ConnectionThreadExecutor`` runs here) while no other work waits for it; nil
+    /// otherwise. Until ``endSessionHere()`` the thread counts as running a session.
     ///
-    /// The caller runs its job itself rather than passing it in: a generic job returning its
-    /// value through an optional costs a generic metadata lookup on every session.
-    func coreForJobHere() -> ConnectionCore? {
-        mailbox.coreForJobHere()
+    /// The caller runs its session itself rather than passing it in: a generic job returning
+    /// its value through an optional costs a generic metadata lookup on every session.
+    func beginSessionHere() -> ConnectionCore? {
+        mailbox.beginSessionHere()
+    }
+
+    /// The session begun with ``beginSessionHere()`` ended.
+    func endSessionHere() {
+        mailbox.endSessionHere()
     }
 
     /// Runs `finally` as the last job, ends the thread and waits until it has ended.
@@ -105,6 +111,10 @@ final class Mailbox: Sendable {
         var runningJob = false
     }
 
+    /// Whether a task running on this thread runs a session in place (``beginSessionHere()``):
+    /// as busy as a queued session, and as likely to block.
+    private let sessionInPlace = Atomic<Bool>(false)
+
     private let state = Locked(State())
     private let wakeup = DispatchSemaphore(value: 0)
     /// Messages posted and not yet taken, read without the lock while polling.
@@ -145,15 +155,30 @@ final class Mailbox: Sendable {
         case idle
     }
 
-    /// The connection, when called on this thread with nothing else queued for it.
+    /// The connection, when called on this thread with nothing else queued for it; until
+    /// ``endSessionHere()``, no task from elsewhere is queued here (``post(idleTask:)``).
     ///
     /// With work queued, the caller goes through the queue like everyone else: a task whose
     /// sessions all ran inline would never suspend, and the tasks queued behind it would starve.
-    func coreForJobHere() -> ConnectionCore? {
-        guard Mailbox.current === self, pending.load(ordering: .relaxed) == 0 else {
+    /// The session is announced before the queue is read, and a poster of an idle task reads
+    /// the announcement before it queues (all sequentially consistent): either the poster sees
+    /// the session and sends its task elsewhere, or the session sees the task and waits its
+    /// turn behind it. Without the announcement a task resumed elsewhere could be queued behind
+    /// a session blocked on a row lock that this very task holds and would release next.
+    func beginSessionHere() -> ConnectionCore? {
+        guard Mailbox.current === self else {
+            return nil
+        }
+        sessionInPlace.store(true, ordering: .sequentiallyConsistent)
+        guard pending.load(ordering: .sequentiallyConsistent) == 0 else {
+            sessionInPlace.store(false, ordering: .relaxed)
             return nil
         }
         return core
+    }
+
+    func endSessionHere() {
+        sessionInPlace.store(false, ordering: .releasing)
     }
 
     func stop(finally: @escaping ConnectionThread.Job) -> Bool {
@@ -167,14 +192,16 @@ final class Mailbox: Sendable {
                 switch admission {
                 case .always: true
                 case .nothingQueued: nothingQueued
-                case .idle: nothingQueued && !state.runningJob
+                case .idle:
+                    nothingQueued && !state.runningJob && !sessionInPlace.load(ordering: .sequentiallyConsistent)
                 }
             guard !state.stopping, admitted else {
                 return (false, false)
             }
             state.stopping = stopping
             state.messages.append(message)
-            pending.add(1, ordering: .releasing)
+            // Sequentially consistent, for ``beginSessionHere()``.
+            pending.add(1, ordering: .sequentiallyConsistent)
             defer { state.parked = false }
             return (true, state.parked)
         }

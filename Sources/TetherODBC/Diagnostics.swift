@@ -18,17 +18,44 @@ struct Secrets {
         }
     }
 
+    /// `message` without the secrets, matched without regard to case: a server may echo a value
+    /// folded to lower case, as PostgreSQL does with an identifier.
     func redact(_ message: String) -> String {
         var text = message
         for secret in values.sorted(by: { $0.count > $1.count }) {
             for (open, close) in [("\"", "\""), ("'", "'"), ("(", ")")] {
-                text = text.replacing(open + secret + close, with: open + "***" + close)
+                text = text.replacingIgnoringCase(open + secret + close, with: open + "***" + close)
             }
             if secret.count >= Self.bareMinimumLength {
-                text = text.replacing(secret, with: "***")
+                text = text.replacingIgnoringCase(secret, with: "***")
             }
         }
         return text
+    }
+}
+
+extension String {
+    /// Every occurrence of `target`, compared character by character in lower case, replaced.
+    fileprivate func replacingIgnoringCase(_ target: String, with replacement: String) -> String {
+        let pattern = target.map { $0.lowercased() }
+        let characters = Array(self)
+        let lowered = characters.map { $0.lowercased() }
+        guard !pattern.isEmpty, pattern.count <= characters.count else {
+            return self
+        }
+        var result = ""
+        var index = 0
+        while index < characters.count {
+            let end = index + pattern.count
+            if end <= characters.count, lowered[index..<end].elementsEqual(pattern) {
+                result += replacement
+                index = end
+            } else {
+                result.append(characters[index])
+                index += 1
+            }
+        }
+        return result
     }
 }
 

@@ -116,7 +116,8 @@ public final class ODBCConnection: Sendable {
         // a connection thread when its task prefers ConnectionThreadExecutor).
         return try await withTaskCancellationHandler { @concurrent in
             // A task that ConnectionThreadExecutor runs on this very thread needs no hop.
-            if let core = thread.coreForJobHere() {
+            if let core = thread.beginSessionHere() {
+                defer { thread.endSessionHere() }
                 return try core.runSession(token, body)
             }
             // `body` does not escape: the caller waits until the thread has run it. Taking it

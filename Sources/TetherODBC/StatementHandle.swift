@@ -12,6 +12,9 @@ final class StatementHandle: CachedStatement {
     /// a batch: once it ran, the connection's other prepared statements may describe a table
     /// that is no longer there.
     let changesSchema: Bool
+    /// Whether the SQL rolls back (`ROLLBACK`, also `ROLLBACK TO` a savepoint), also in a batch:
+    /// it may undo DDL that statements prepared since then describe.
+    let rollsBack: Bool
     /// Unchecked: only the connection's thread runs the statement, one execution at a time, and
     /// the reader passed it `inout` calls only the driver. A checked access costs a thread-local
     /// lookup on every execution.
@@ -30,7 +33,9 @@ final class StatementHandle: CachedStatement {
         self.handle = handle
         self.sql = sql
         self.transactionControl = TransactionControl.effect(of: sql)
-        self.changesSchema = SQLPieces(sql).statements.contains { ["CREATE", "DROP", "ALTER"].contains($0[0]) }
+        let statements = SQLPieces(sql).statements
+        self.changesSchema = statements.contains { ["CREATE", "DROP", "ALTER"].contains($0[0]) }
+        self.rollsBack = statements.contains { $0[0] == "ROLLBACK" }
         if queryTimeoutSeconds > 0 {
             let timeout = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(queryTimeoutSeconds))
             let set = SQLSetStmtAttr(handle, SQLINTEGER(SQL_ATTR_QUERY_TIMEOUT), timeout, 0)

@@ -76,4 +76,11 @@ struct SecretsTests {
         let text = secrets.redact("bad value \"ab\" for hunter2 near (ab), about tab")
         #expect(text == "bad value \"***\" for *** near (***), about tab")
     }
+
+    @Test("a secret echoed in another case is removed too (PostgreSQL folds identifiers)")
+    func redactsIgnoringCase() {
+        let secrets = Secrets(["Zq9SecretPW", "Ab"])
+        let text = secrets.redact("relation \"zq9secretpw\" near ZQ9SECRETPW and 'aB' in tab")
+        #expect(text == "relation \"***\" near *** and '***' in tab")
+    }
 }

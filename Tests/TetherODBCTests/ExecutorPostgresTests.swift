@@ -60,6 +60,42 @@ struct ExecutorPostgresTests {
         try await Databases.administer("DROP TABLE \(table)")
     }
 
+    @Test("a preferring lock holder is not queued behind another preferring task's in-place session that waits")
+    func lockHolderIsNotQueuedBehindInPlaceWaiter() async throws {
+        let table = "exec_inplace_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, v INTEGER)")
+        try await Databases.administer("INSERT INTO \(table) VALUES (1, 0)")
+        let holder = try await ODBCConnection.connect(Databases.postgres())
+        let waiter = try await ODBCConnection.connect(Databases.postgres())
+        try await waiter.withSession { try $0.execute("SET lock_timeout = '8s'") }
+        try await holder.withSession { session in
+            try session.execute("BEGIN")
+            try session.execute("UPDATE \(table) SET v = 1 WHERE id = 1")
+        }
+        let started = ContinuousClock.now
+        let blocked = Task(executorPreference: ConnectionThreadExecutor.shared) {
+            // The first session brings the task to the waiter's thread; the second runs there
+            // in place, inside the task, and waits for the row lock.
+            try await waiter.withSession { _ in }
+            return try await waiter.withSession { try $0.execute("UPDATE \(table) SET v = 2 WHERE id = 1") }
+        }
+        let locked = Task(executorPreference: ConnectionThreadExecutor.shared) {
+            try await Databases.waitUntilRunning("\(table) SET v = 2")
+            // Each resume comes from a thread of the global pool and goes to an idle connection
+            // thread: the waiter's thread, which runs a task's session, must not count as one.
+            for _ in 0..<20 {
+                await Task.detached { try? await Task.sleep(for: .milliseconds(1)) }.value
+            }
+            try await holder.withSession { try $0.execute("COMMIT") }
+        }
+        try await locked.value
+        #expect(try await blocked.value == 1)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        await holder.close()
+        await waiter.close()
+        try await Databases.administer("DROP TABLE \(table)")
+    }
+
     @Test("a lock holder resumed by its own thread does not queue behind the session waiting for its lock")
     func lockHolderResumedOnItsThreadMovesOn() async throws {
         let table = "exec_own_\(UUID().uuidString.prefix(8).lowercased())"

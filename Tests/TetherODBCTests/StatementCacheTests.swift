@@ -136,4 +136,40 @@ struct SQLiteDDLTests {
             }
         }
     }
+
+    @Test(
+        "DDL rolled back (the transaction, to a savepoint, through ODBC) leaves no statement reading its columns",
+        arguments: ["ROLLBACK", "ROLLBACK TO before", "rollback()"])
+    func schemaChangeRolledBack(rollback: String) async throws {
+        try await Databases.withSQLite { connectString in
+            try await Databases.with(connectString) { connection in
+                let (during, after) = try await connection.withSession { session in
+                    try session.execute("CREATE TABLE t (a INTEGER, b INTEGER)")
+                    try session.execute("INSERT INTO t VALUES (1, 2)")
+                    if rollback == "rollback()" {
+                        try session.setAutocommit(false)
+                    } else {
+                        try session.execute("BEGIN")
+                    }
+                    try session.execute("SAVEPOINT before")
+                    try session.execute("ALTER TABLE t ADD COLUMN d INTEGER DEFAULT 9")
+                    let during = try session.query("SELECT * FROM t")
+                    if rollback == "rollback()" {
+                        try session.rollback()
+                        try session.setAutocommit(true)
+                    } else {
+                        try session.execute(rollback)
+                    }
+                    let after = try session.query("SELECT * FROM t")
+                    if rollback == "ROLLBACK TO before" {
+                        try session.execute("COMMIT")
+                    }
+                    return (during, after)
+                }
+                #expect(during.first?.columns.names == ["a", "b", "d"])
+                #expect(after.first?.columns.names == ["a", "b"], "\(rollback)")
+                #expect(after.map(\.values) == [[.int(1), .int(2)]])
+            }
+        }
+    }
 }
