@@ -159,7 +159,8 @@ final class ConnectionCore {
             // cached `SELECT *` would go on reading a dropped table's columns: prepare anew.
             // After the transaction state above, so that a batch's `BEGIN` keeps them for now.
             forgetIdleStatements()
-            schemaChangedInTransaction = schemaChangedInTransaction || !isAutocommitStatement
+            // A batch that ended its transaction (`...; COMMIT`) left nothing to undo.
+            schemaChangedInTransaction = !isAutocommitStatement
         } else if schemaChangedInTransaction && statement.rollsBack {
             // The rollback (to a savepoint, too) may have undone that DDL: the same again.
             forgetIdleStatements()
