@@ -145,10 +145,10 @@ final class ConnectionCore {
         if isManualCommit {
             hasOpenWork = true
         }
+        let failed = ctether_SQL_SUCCEEDED(status) == 0 && status != SQLRETURN(SQL_NO_DATA)
         if let opens = statement.transactionControl {
             // A batch that failed may have stopped between a `BEGIN` and the `COMMIT` after it (or
             // after an earlier `BEGIN`, before its own `COMMIT`): the transaction stays open.
-            let failed = ctether_SQL_SUCCEEDED(status) == 0 && status != SQLRETURN(SQL_NO_DATA)
             hasSQLTransaction = opens || failed
             if !hasSQLTransaction {
                 retired.removeAll()
@@ -161,8 +161,9 @@ final class ConnectionCore {
             forgetIdleStatements()
             // A batch that ended its transaction (`...; COMMIT`) left nothing to undo.
             schemaChangedInTransaction = !isAutocommitStatement
-        } else if schemaChangedInTransaction && statement.rollsBack {
-            // The rollback (to a savepoint, too) may have undone that DDL: the same again.
+        } else if schemaChangedInTransaction && (statement.rollsBack || failed) {
+            // The rollback (to a savepoint, too) may have undone that DDL: the same again. So
+            // may a statement that failed (SQLite's `INSERT OR ROLLBACK`, `RAISE(ROLLBACK)`).
             forgetIdleStatements()
             schemaChangedInTransaction = !isAutocommitStatement
         } else if isAutocommitStatement {

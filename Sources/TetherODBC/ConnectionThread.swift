@@ -63,7 +63,15 @@ final class ConnectionThread: Sendable {
 
     /// The session begun with ``beginSessionHere()`` ended.
     func endSessionHere() {
-        mailbox.endSessionHere()
+        mailbox.endSession()
+    }
+
+    /// Runs a session's body in a job on this thread: meanwhile no task is queued here, not
+    /// even one that the body itself resumes, since the body may block after it did.
+    func runSessionJob<R>(_ body: () throws -> R) rethrows -> R {
+        mailbox.beginSession()
+        defer { mailbox.endSession() }
+        return try body()
     }
 
     /// Runs `finally` as the last job, ends the thread and waits until it has ended.
@@ -111,9 +119,9 @@ final class Mailbox: Sendable {
         var runningJob = false
     }
 
-    /// Whether a task running on this thread runs a session in place (``beginSessionHere()``):
-    /// as busy as a queued session, and as likely to block.
-    private let sessionInPlace = Atomic<Bool>(false)
+    /// Whether a session's body runs on this thread now, in a task (``beginSessionHere()``) or
+    /// in a job (``beginSession()``): it may block, on a lock that a task queued behind it holds.
+    private let sessionRunning = Atomic<Bool>(false)
 
     private let state = Locked(State())
     private let wakeup = DispatchSemaphore(value: 0)
@@ -132,9 +140,10 @@ final class Mailbox: Sendable {
         deliver(.job(job), stopping: false)
     }
 
-    /// Queues `task`, resumed by this very thread, only while nothing else is queued: behind
-    /// another caller's session it could wait on a lock that it holds itself (a transaction
-    /// open on another connection) and would release next.
+    /// Queues `task`, resumed by this very thread, only while nothing else is queued and no
+    /// session's body runs (one that resumed the task may block next): behind another caller's
+    /// session it could wait on a lock that it holds itself (a transaction open on another
+    /// connection) and would release next.
     func post(resumedTask task: UnownedJob) -> Bool {
         deliver(.task(task), stopping: false, admission: .nothingQueued)
     }
@@ -149,7 +158,8 @@ final class Mailbox: Sendable {
     /// When a message may be queued, beyond the thread not stopping.
     private enum Admission {
         case always
-        /// Nothing is queued (a job may be running: the one that posts).
+        /// Nothing is queued and no session's body runs (a job may be running: the one that
+        /// posts, about to end).
         case nothingQueued
         /// Nothing is queued and no session or stop message runs.
         case idle
@@ -169,16 +179,21 @@ final class Mailbox: Sendable {
         guard Mailbox.current === self else {
             return nil
         }
-        sessionInPlace.store(true, ordering: .sequentiallyConsistent)
+        beginSession()
         guard pending.load(ordering: .sequentiallyConsistent) == 0 else {
-            sessionInPlace.store(false, ordering: .relaxed)
+            endSession()
             return nil
         }
         return core
     }
 
-    func endSessionHere() {
-        sessionInPlace.store(false, ordering: .releasing)
+    /// A session's body starts on this thread; see ``deliver(_:stopping:admission:)``.
+    func beginSession() {
+        sessionRunning.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    func endSession() {
+        sessionRunning.store(false, ordering: .releasing)
     }
 
     func stop(finally: @escaping ConnectionThread.Job) -> Bool {
@@ -192,16 +207,22 @@ final class Mailbox: Sendable {
                 switch admission {
                 case .always: true
                 case .nothingQueued: nothingQueued
-                case .idle:
-                    nothingQueued && !state.runningJob && !sessionInPlace.load(ordering: .sequentiallyConsistent)
+                case .idle: nothingQueued && !state.runningJob
                 }
             guard !state.stopping, admitted else {
                 return (false, false)
             }
-            state.stopping = stopping
             state.messages.append(message)
-            // Sequentially consistent, for ``beginSessionHere()``.
+            // Counted before the session flag is read, as a session sets the flag before it
+            // reads the count (all sequentially consistent): either the session sees this
+            // task and queues behind it, or this sees the session and takes the task back.
             pending.add(1, ordering: .sequentiallyConsistent)
+            if admission != .always && sessionRunning.load(ordering: .sequentiallyConsistent) {
+                state.messages.removeLast()
+                pending.subtract(1, ordering: .relaxed)
+                return (false, false)
+            }
+            state.stopping = stopping
             defer { state.parked = false }
             return (true, state.parked)
         }

@@ -18,44 +18,42 @@ struct Secrets {
         }
     }
 
-    /// `message` without the secrets, matched without regard to case: a server may echo a value
-    /// folded to lower case, as PostgreSQL does with an identifier.
+    /// `message` without the secrets, each as given and as a server may echo it: folded to
+    /// lower case (PostgreSQL folds an unquoted identifier) or to upper case.
     func redact(_ message: String) -> String {
         var text = message
+        let (lowered, raised) = (message.lowercased(), message.uppercased())
         for secret in values.sorted(by: { $0.count > $1.count }) {
-            for (open, close) in [("\"", "\""), ("'", "'"), ("(", ")")] {
-                text = text.replacingIgnoringCase(open + secret + close, with: open + "***" + close)
+            let forms = [secret, secret.lowercased(), secret.uppercased()]
+            // One scan or three for a secret that is not there (most bound values), where
+            // every replacement below is a scan of its own.
+            guard message.contains(secret) || lowered.contains(forms[1]) || raised.contains(forms[2]) else {
+                continue
             }
-            if secret.count >= Self.bareMinimumLength {
-                text = text.replacingIgnoringCase(secret, with: "***")
+            for (index, form) in forms.enumerated() where !forms[..<index].contains(form) {
+                for (open, close) in [("\"", "\""), ("'", "'"), ("(", ")")] {
+                    text = text.replacing(open + form + close, with: open + "***" + close)
+                }
+                if secret.count >= Self.bareMinimumLength {
+                    text = text.replacing(form, with: "***")
+                }
             }
         }
         return text
     }
-}
 
-extension String {
-    /// Every occurrence of `target`, compared character by character in lower case, replaced.
-    fileprivate func replacingIgnoringCase(_ target: String, with replacement: String) -> String {
-        let pattern = target.map { $0.lowercased() }
-        let characters = Array(self)
-        let lowered = characters.map { $0.lowercased() }
-        guard !pattern.isEmpty, pattern.count <= characters.count else {
-            return self
-        }
-        var result = ""
-        var index = 0
-        while index < characters.count {
-            let end = index + pattern.count
-            if end <= characters.count, lowered[index..<end].elementsEqual(pattern) {
-                result += replacement
-                index = end
-            } else {
-                result.append(characters[index])
-                index += 1
+    /// `message`, which the driver may have cut, without a beginning of a secret at its end:
+    /// a value cut in the middle matches no secret whole.
+    func redactCutEnd(_ message: String) -> String {
+        for secret in values where secret.count > Self.bareMinimumLength {
+            for form in [secret, secret.lowercased(), secret.uppercased()] {
+                for length in stride(from: form.count - 1, through: Self.bareMinimumLength, by: -1)
+                where message.hasSuffix(form.prefix(length)) {
+                    return String(message.dropLast(length)) + "***"
+                }
             }
         }
-        return result
+        return message
     }
 }
 
@@ -78,16 +76,25 @@ enum Diagnostics {
         var native: SQLINTEGER = 0
         var message = [SQLWCHAR](repeating: 0, count: 1024)
         var length: SQLSMALLINT = 0
-        let status = SQLGetDiagRecW(
+        var status = SQLGetDiagRecW(
             handleType, handle, number, &state, &native, &message, SQLSMALLINT(message.count), &length)
+        // A longer message is read again whole: cut, it could end in part of a secret, which
+        // redaction would not recognise.
+        if ctether_SQL_SUCCEEDED(status) != 0, Int(length) >= message.count, length < SQLSMALLINT.max {
+            message = [SQLWCHAR](repeating: 0, count: Int(length) + 1)
+            status = SQLGetDiagRecW(
+                handleType, handle, number, &state, &native, &message, SQLSMALLINT(message.count), &length)
+        }
         guard ctether_SQL_SUCCEEDED(status) != 0 else {
             return nil
         }
         let text = String(decoding: message.prefix(min(Int(length), message.count - 1)), as: UTF16.self)
+        // Drivers cut long messages at about a thousand characters, whatever the buffer.
+        let redacted = secrets.redact(text)
         return ODBCDiagnostic(
             sqlState: String(decoding: state.prefix(5), as: UTF16.self),
             nativeCode: Int(native),
-            message: secrets.redact(text))
+            message: text.utf16.count >= 1000 ? secrets.redactCutEnd(redacted) : redacted)
     }
 }
 

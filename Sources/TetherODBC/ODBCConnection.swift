@@ -125,9 +125,9 @@ public final class ODBCConnection: Sendable {
             return try await withoutActuallyEscaping(body) { body in
                 let lent = LentBody(body)
                 return try await withUnsafeThrowingContinuation { continuation in
-                    let accepted = thread.submit { core in
+                    let accepted = thread.submit { [thread] core in
                         do {
-                            continuation.resume(returning: try lent.run(token, on: core))
+                            continuation.resume(returning: try thread.runSessionJob { try lent.run(token, on: core) })
                         } catch {
                             continuation.resume(throwing: error)
                         }

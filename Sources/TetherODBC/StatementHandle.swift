@@ -12,8 +12,8 @@ final class StatementHandle: CachedStatement {
     /// a batch: once it ran, the connection's other prepared statements may describe a table
     /// that is no longer there.
     let changesSchema: Bool
-    /// Whether the SQL rolls back (`ROLLBACK`, also `ROLLBACK TO` a savepoint), also in a batch:
-    /// it may undo DDL that statements prepared since then describe.
+    /// Whether the SQL rolls back (`ROLLBACK`, also `ROLLBACK TO` a savepoint; PostgreSQL's
+    /// `ABORT`), also in a batch: it may undo DDL that statements prepared since then describe.
     let rollsBack: Bool
     /// Unchecked: only the connection's thread runs the statement, one execution at a time, and
     /// the reader passed it `inout` calls only the driver. A checked access costs a thread-local
@@ -35,7 +35,7 @@ final class StatementHandle: CachedStatement {
         self.transactionControl = TransactionControl.effect(of: sql)
         let statements = SQLPieces(sql).statements
         self.changesSchema = statements.contains { ["CREATE", "DROP", "ALTER"].contains($0[0]) }
-        self.rollsBack = statements.contains { $0[0] == "ROLLBACK" }
+        self.rollsBack = statements.contains { ["ROLLBACK", "ABORT"].contains($0[0]) }
         if queryTimeoutSeconds > 0 {
             let timeout = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(queryTimeoutSeconds))
             let set = SQLSetStmtAttr(handle, SQLINTEGER(SQL_ATTR_QUERY_TIMEOUT), timeout, 0)

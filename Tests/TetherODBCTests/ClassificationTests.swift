@@ -77,10 +77,19 @@ struct SecretsTests {
         #expect(text == "bad value \"***\" for *** near (***), about tab")
     }
 
-    @Test("a secret echoed in another case is removed too (PostgreSQL folds identifiers)")
-    func redactsIgnoringCase() {
-        let secrets = Secrets(["Zq9SecretPW", "Ab"])
-        let text = secrets.redact("relation \"zq9secretpw\" near ZQ9SECRETPW and 'aB' in tab")
-        #expect(text == "relation \"***\" near *** and '***' in tab")
+    @Test("a message cut inside a secret loses the secret's beginning at its end")
+    func redactsCutEnd() {
+        let secrets = Secrets(["hunter2-long", "ab"])
+        #expect(secrets.redactCutEnd("value \"hunter2-l") == "value \"***")
+        #expect(secrets.redactCutEnd("value \"HUNT") == "value \"***")
+        #expect(secrets.redactCutEnd("value \"hun") == "value \"hun", "three characters say nothing")
+        #expect(secrets.redactCutEnd("a whole message.") == "a whole message.")
+    }
+
+    @Test("a secret echoed in lower or upper case is removed too (PostgreSQL folds identifiers)")
+    func redactsFoldedCase() {
+        let secrets = Secrets(["Zq9SecretPW", "Ab", "Straße-Pw9"])
+        let text = secrets.redact("relation \"zq9secretpw\" near ZQ9SECRETPW, 'ab' in tab, STRASSE-PW9 and AB")
+        #expect(text == "relation \"***\" near ***, '***' in tab, *** and AB")
     }
 }

@@ -96,6 +96,49 @@ struct ExecutorPostgresTests {
         try await Databases.administer("DROP TABLE \(table)")
     }
 
+    @Test(
+        "a lock holder that a session's body resumes is not queued behind that session, which then waits for its lock",
+        arguments: [true, false])
+    func lockHolderResumedFromASessionBody(waiterPrefers: Bool) async throws {
+        let table = "exec_body_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, v INTEGER)")
+        try await Databases.administer("INSERT INTO \(table) VALUES (1, 0)")
+        let holder = try await ODBCConnection.connect(Databases.postgres())
+        let waiter = try await ODBCConnection.connect(Databases.postgres())
+        try await waiter.withSession { try $0.execute("SET lock_timeout = '8s'") }
+        let (wake, waking) = AsyncStream<Void>.makeStream()
+        let locked = Task(executorPreference: ConnectionThreadExecutor.shared) {
+            try await holder.withSession { session in
+                try session.execute("BEGIN")
+                try session.execute("UPDATE \(table) SET v = 1 WHERE id = 1")
+            }
+            // Woken by the waiter's session, from the waiter's thread.
+            for await _ in wake {
+                break
+            }
+            try await holder.withSession { try $0.execute("COMMIT") }
+        }
+        try await Databases.waitUntilRunning("\(table) SET v = 1")
+        let started = ContinuousClock.now
+        let update = { @Sendable in
+            // The first session brings a preferring task to the waiter's thread, so that the
+            // second runs there in place; otherwise the second runs as a job on that thread.
+            try await waiter.withSession { _ in }
+            return try await waiter.withSession { session in
+                waking.yield()
+                return try session.execute("UPDATE \(table) SET v = 2 WHERE id = 1")
+            }
+        }
+        let preference: (any TaskExecutor)? = waiterPrefers ? ConnectionThreadExecutor.shared : nil
+        let blocked = Task(executorPreference: preference, operation: update)
+        try await locked.value
+        #expect(try await blocked.value == 1)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        await holder.close()
+        await waiter.close()
+        try await Databases.administer("DROP TABLE \(table)")
+    }
+
     @Test("a lock holder resumed by its own thread does not queue behind the session waiting for its lock")
     func lockHolderResumedOnItsThreadMovesOn() async throws {
         let table = "exec_own_\(UUID().uuidString.prefix(8).lowercased())"

@@ -79,6 +79,19 @@ struct PostgresTests {
         #expect(!text.contains(try Databases.password))
     }
 
+    @Test("a long error message cut by the driver shows no beginning of a bound value at its end")
+    func longErrorMessage() async throws {
+        let value = String(repeating: "s", count: 1500)
+        let error = try await Databases.with(Databases.postgres()) { connection in
+            await #expect(throws: ODBCError.self) {
+                try await connection.withSession { try $0.execute("SELECT ?::int", [.text(value)]) }
+            }
+        }
+        let message = error?.message ?? ""
+        #expect(!message.contains("ssss"), "\(message.count) characters, ending \(message.suffix(40))")
+        #expect(message.hasSuffix("***"))
+    }
+
     @Test("a password holding ; { } = and spaces logs in, escaped by the builder")
     func specialPassword() async throws {
         let role = "odbc_special_\(UUID().uuidString.prefix(8).lowercased())"

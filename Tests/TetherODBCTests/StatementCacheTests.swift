@@ -113,6 +113,25 @@ struct StatementCacheTests {
             #expect(count == 3)
         }
     }
+
+    @Test("DDL undone by ABORT leaves the cached statements usable")
+    func schemaChangeAborted() async throws {
+        try await Databases.with(Databases.postgres()) { connection in
+            let names = try await connection.withSession { session in
+                try session.execute("CREATE TEMPORARY TABLE shape (a INTEGER)")
+                try session.execute("INSERT INTO shape VALUES (1)")
+                try session.execute("BEGIN")
+                try session.execute("ALTER TABLE shape ADD COLUMN b TEXT DEFAULT 'x'")
+                #expect(try session.query("SELECT * FROM shape")[0].columns.names == ["a", "b"])
+                try session.execute("ABORT")
+                try session.execute("BEGIN")
+                let names = try session.query("SELECT * FROM shape")[0].columns.names
+                try session.execute("COMMIT")
+                return names
+            }
+            #expect(names == ["a"])
+        }
+    }
 }
 
 @Suite("SQLite statements after DDL", .needsSQLite)
@@ -139,13 +158,15 @@ struct SQLiteDDLTests {
 
     @Test(
         "DDL rolled back (the transaction, to a savepoint, through ODBC) leaves no statement reading its columns",
-        arguments: ["ROLLBACK", "ROLLBACK TO before", "rollback()"])
+        arguments: ["ROLLBACK", "ROLLBACK TO before", "rollback()", "INSERT OR ROLLBACK INTO u VALUES (1)"])
     func schemaChangeRolledBack(rollback: String) async throws {
         try await Databases.withSQLite { connectString in
             try await Databases.with(connectString) { connection in
                 let (during, after) = try await connection.withSession { session in
                     try session.execute("CREATE TABLE t (a INTEGER, b INTEGER)")
                     try session.execute("INSERT INTO t VALUES (1, 2)")
+                    try session.execute("CREATE TABLE u (id INTEGER PRIMARY KEY)")
+                    try session.execute("INSERT INTO u VALUES (1)")
                     if rollback == "rollback()" {
                         try session.setAutocommit(false)
                     } else {
@@ -157,6 +178,9 @@ struct SQLiteDDLTests {
                     if rollback == "rollback()" {
                         try session.rollback()
                         try session.setAutocommit(true)
+                    } else if rollback.hasPrefix("INSERT") {
+                        // Fails on the key, and rolls back the whole transaction as it does.
+                        #expect(throws: ODBCError.self) { try session.execute(rollback) }
                     } else {
                         try session.execute(rollback)
                     }
