@@ -45,15 +45,17 @@ struct Secrets {
     /// `message`, which the driver may have cut, without a beginning of a secret at its end:
     /// a value cut in the middle matches no secret whole.
     func redactCutEnd(_ message: String) -> String {
+        var longest = 0
         for secret in values where secret.count > Self.bareMinimumLength {
             for form in [secret, secret.lowercased(), secret.uppercased()] {
-                for length in stride(from: form.count - 1, through: Self.bareMinimumLength, by: -1)
+                for length in stride(from: form.count - 1, through: max(Self.bareMinimumLength, longest + 1), by: -1)
                 where message.hasSuffix(form.prefix(length)) {
-                    return String(message.dropLast(length)) + "***"
+                    longest = length
+                    break
                 }
             }
         }
-        return message
+        return longest == 0 ? message : String(message.dropLast(longest)) + "***"
     }
 }
 

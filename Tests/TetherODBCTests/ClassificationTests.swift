@@ -81,6 +81,8 @@ struct SecretsTests {
     func redactsCutEnd() {
         let secrets = Secrets(["hunter2-long", "ab"])
         #expect(secrets.redactCutEnd("value \"hunter2-l") == "value \"***")
+        let overlapping = Secrets(["efghXYZ", "abcdefghQQ"])
+        #expect(overlapping.redactCutEnd("value \"abcdefgh") == "value \"***", "the longest beginning goes")
         #expect(secrets.redactCutEnd("value \"HUNT") == "value \"***")
         #expect(secrets.redactCutEnd("value \"hun") == "value \"hun", "three characters say nothing")
         #expect(secrets.redactCutEnd("a whole message.") == "a whole message.")
