@@ -2,6 +2,7 @@
 #define CTETHER_ODBC_SHIM_H
 
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sql.h>
@@ -25,5 +26,9 @@ static inline SQLULEN ctether_ULEN_FROM_SQLPOINTER(SQLPOINTER value) { return (S
 // The kernel's id for the calling thread; connection threads record theirs so tests can see
 // them come and go in /proc/self/task.
 static inline int ctether_gettid(void) { return (int)syscall(SYS_gettid); }
+
+// Names the calling thread (the kernel keeps 15 bytes); prctl is variadic, which Swift cannot
+// call, and glibc declares pthread_setname_np only under _GNU_SOURCE.
+static inline void ctether_name_thread(const char *name) { prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
 
 #endif

@@ -14,6 +14,9 @@ import TetherPool
 final class ConnectionThread: Sendable {
     typealias Job = @Sendable (ConnectionCore) -> Void
 
+    /// The name each connection thread carries (at most 15 bytes, the kernel's limit).
+    static let name = "tether-odbc"
+
     private let mailbox: Mailbox
     private let thread: pthread_t
 
@@ -341,6 +344,9 @@ private final class StartContext: Sendable {
     }
 
     func run() {
+        // Named for `top -H` and `ps -L`; it would otherwise keep the name of the thread that
+        // made it, a Dispatch worker's ("…root.default-qos").
+        ctether_name_thread(ConnectionThread.name)
         mailbox.threadID.store(ctether_gettid(), ordering: .releasing)
         let affinity = ThreadAffinity.markCurrentThread()
         mailbox.affinity.withLock { $0 = affinity }

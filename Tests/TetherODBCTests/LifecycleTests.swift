@@ -6,12 +6,14 @@ import TetherODBC
 
 @Suite("ODBCConnection lifecycle", .needsPostgres)
 struct LifecycleTests {
-    @Test("closing ends the connection's thread")
+    @Test("the connection's thread is named tether-odbc; closing ends it")
     func closeEndsThread() async throws {
         let connection = try await ODBCConnection.connect(Databases.postgres())
         let thread = connection.threadID
         #expect(thread != 0)
         #expect(threadExists(thread))
+        let name = try String(contentsOfFile: "/proc/self/task/\(thread)/comm", encoding: .utf8)
+        #expect(name == "tether-odbc\n")
         await connection.close()
         #expect(!threadExists(thread))
         let error = await #expect(throws: ODBCError.self) { try await connection.withSession { _ in 1 } }
