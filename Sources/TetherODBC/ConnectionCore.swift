@@ -177,6 +177,36 @@ final class ConnectionCore {
         cache.removeIdle().forEach { retire($0) }
     }
 
+    /// `error` from a statement, reclassified when it says nothing about the connection but the
+    /// driver knows more: as lost when the driver reports the connection dead (psqlODBC, in a
+    /// transaction, fails on its own `SAVEPOINT` with HY000 "internal SAVEPOINT failed" after
+    /// the server ended the backend), else as cancelled when this session was cancelled.
+    func reclassified(_ error: ODBCError) -> ODBCError {
+        guard error.kind == .other else {
+            return error
+        }
+        let kind: ODBCError.Kind
+        if driverReportsDead {
+            kind = .connectionLost
+        } else if session?.wasCancelled ?? false {
+            kind = .cancelled
+        } else {
+            return error
+        }
+        return ODBCError(kind: kind, operation: error.operation, message: error.message, diagnostics: error.diagnostics)
+    }
+
+    /// Whether the driver says the connection is gone (`SQL_ATTR_CONNECTION_DEAD`); asked only
+    /// after a failure, and `false` when the driver cannot tell.
+    private var driverReportsDead: Bool {
+        guard let handle else {
+            return false
+        }
+        var dead: SQLUINTEGER = 0
+        let status = SQLGetConnectAttr(handle, SQLINTEGER(SQL_ATTR_CONNECTION_DEAD), &dead, 0, nil)
+        return ctether_SQL_SUCCEEDED(status) != 0 && dead == SQLUINTEGER(SQL_CD_TRUE)
+    }
+
     /// Throws the statement's error, reclassified when this session was cancelled or a query
     /// timeout is set and the server cancelled the statement.
     func checkStatement(_ status: SQLRETURN, _ operation: String, _ statement: SQLHSTMT, _ secrets: Secrets)
@@ -192,7 +222,7 @@ final class ConnectionCore {
         } else if kind == .cancelled, configuration.queryTimeout != nil, records.first?.sqlState == "57014" {
             kind = .timedOut
         }
-        throw ODBCError(operation: operation, diagnostics: records, kind: kind)
+        throw reclassified(ODBCError(operation: operation, diagnostics: records, kind: kind))
     }
 }
 

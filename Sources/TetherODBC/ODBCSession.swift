@@ -8,8 +8,8 @@
 /// A value, not an object: it names the connection's state and the `withSession` call it
 /// belongs to, and is valid while that call runs. Making none costs no allocation per session.
 public struct ODBCSession {
-    fileprivate let core: ConnectionCore
-    private let token: SessionToken
+    let core: ConnectionCore
+    let token: SessionToken
 
     init(core: ConnectionCore, token: SessionToken) {
         self.core = core

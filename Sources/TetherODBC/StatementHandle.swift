@@ -74,23 +74,38 @@ final class StatementHandle: CachedStatement {
         if status != SQLRETURN(SQL_NO_DATA) {
             try session.checkStatement(status, "SQLExecute", handle, secrets)
         }
+        defer { withExtendedLifetime(buffers) {} }
+        return try read(wanted, hasResult: status != SQLRETURN(SQL_NO_DATA), session: session, secrets: secrets)
+    }
+
+    /// Reads what `wanted` names from the execution that just ended.
+    ///
+    /// A cancel can land after `SQLExecute` returned, before the thread marked the statement
+    /// done; psqlODBC then closes the cursor, and the next call fails with a function
+    /// sequence error (HY010). Such a failure in a cancelled session is reported as cancelled
+    /// (see ``ConnectionCore/reclassified(_:)``).
+    func read(
+        _ wanted: StatementResult.Wanted, hasResult: Bool, session: ConnectionCore, secrets: Secrets
+    ) throws(ODBCError) -> StatementResult {
         var result = StatementResult()
-        let reader = ResultReader(statement: handle, secrets: secrets)
-        let hasResult = status != SQLRETURN(SQL_NO_DATA)
-        // A query's callers read rows, not the count: one driver call less per query.
-        switch wanted {
-        case .rowCount:
-            var rowCount: SQLLEN = -1
-            try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
-            result.rowCount = Int(rowCount)
-        case .rows where hasResult:
-            result.rows = try reader.readAll(shape: &shape)
-        case .firstRow where hasResult:
-            result.firstRow = try reader.readFirst(shape: &shape)
-        case .rows, .firstRow:
-            break
+        do throws(ODBCError) {
+            let reader = ResultReader(statement: handle, secrets: secrets)
+            // A query's callers read rows, not the count: one driver call less per query.
+            switch wanted {
+            case .rowCount:
+                var rowCount: SQLLEN = -1
+                try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
+                result.rowCount = Int(rowCount)
+            case .rows where hasResult:
+                result.rows = try reader.readAll(shape: &shape)
+            case .firstRow where hasResult:
+                result.firstRow = try reader.readFirst(shape: &shape)
+            case .rows, .firstRow:
+                break
+            }
+        } catch {
+            throw session.reclassified(error)
         }
-        withExtendedLifetime(buffers) {}
         return result
     }
 }

@@ -27,6 +27,9 @@ public struct ConnectionFailureKind: Sendable, Hashable, CustomStringConvertible
     public static let broken = ConnectionFailureKind(.broken)
 
     /// The connection is gone and the operation provably never left the client.
+    ///
+    /// It speaks of the step that failed. When a timed-out drain closed the connection under
+    /// the operation, whose earlier steps may have done work, the pool counts it as ``broken``.
     public static let brokenBeforeSend = ConnectionFailureKind(.brokenBeforeSend)
 
     /// The connection is gone and the operation may have taken effect (for ODBC, 08007).

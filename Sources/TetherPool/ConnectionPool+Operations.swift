@@ -49,7 +49,7 @@ extension ConnectionPool {
             } catch {
                 lease.counter.decrement(stripe: lease.stripe)
                 operations.decrement(stripe: lease.stripe)
-                let failure = OperationFailure(error, factory: factory)
+                let failure = OperationFailure(error, factory: factory, forced: wasForced(lease))
                 if failure.kind.isBroken {
                     release(lease, .discard(.broken))
                 } else {
@@ -71,6 +71,11 @@ extension ConnectionPool {
             return parked
         }
         return acquireIdle()
+    }
+
+    /// Whether a timed-out drain closed `lease`'s connection while the lease was out.
+    private func wasForced(_ lease: Lease) -> Bool {
+        state.withLock { $0.machine.isForced(lease.ticket.connectionID) }
     }
 
     /// A lease that passed validation, starting with `first` when one was taken already.
@@ -107,15 +112,19 @@ struct OperationFailure: Error {
     let kind: ConnectionFailureKind
     let nothingSent: Bool
 
-    init<Factory: ConnectionFactory>(_ error: any Error, factory: Factory) {
+    /// `forced`: a timed-out drain closed the connection under the operation. What failed
+    /// then may have sent nothing, but the operation's earlier steps may have (a first session
+    /// that committed, a second that found the connection closed): it counts as ``broken``.
+    init<Factory: ConnectionFactory>(_ error: any Error, factory: Factory, forced: Bool) {
         if let wrapped = error as? NothingSentError {
             self.error = wrapped.underlying
-            nothingSent = true
+            nothingSent = !forced
         } else {
             self.error = error
             nothingSent = false
         }
-        kind = factory.classify(self.error)
+        let kind = factory.classify(self.error)
+        self.kind = forced && kind == .brokenBeforeSend ? .broken : kind
     }
 
     func permitsRetry(idempotent: Bool) -> Bool {

@@ -195,6 +195,11 @@ extension PoolStateMachine {
         }
     }
 
+    /// Whether a timed-out drain closed connection `id` while it was leased.
+    func isForced(_ id: Int) -> Bool {
+        slots[id]?.state == .forced
+    }
+
     /// Forgets connection `id` and returns the action that closes it.
     mutating func closeSlot(_ id: Int, reason: CloseReason) -> Action {
         guard let slot = slots.removeValue(forKey: id) else {

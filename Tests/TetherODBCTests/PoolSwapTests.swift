@@ -60,6 +60,46 @@ struct PoolSwapTests {
         }
     }
 
+    @Test("P11: an insert committed before a forced drain closed the connection is not run again")
+    func forcedDrainBetweenSessions() async throws {
+        let table = "odbc_p11_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Databases.administer("CREATE TABLE \(table) (i INTEGER)")
+        let configuration = PoolConfiguration.testing.with {
+            $0.maximumConnections = 1
+            $0.swapDrainTimeout = .milliseconds(50)
+        }
+        try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            let runs = Counter()
+            let operation = Task {
+                try await pool.withConnection { connection in
+                    guard runs.increment() == 1 else {
+                        return 0  // run again: the insert is in twice
+                    }
+                    try await connection.withSession { try $0.execute("INSERT INTO \(table) VALUES (1)") }
+                    while !connection.isClosed {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    // Throws "the connection is closed": this session sent nothing, the first did.
+                    return try await connection.withSession { try $0.execute("SELECT 1") }
+                }
+            }
+            while pool.activeOperations == 0 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let report = await pool.swap(to: try Databases.postgres())
+            #expect(report.forced == 1)
+            let error = await #expect(throws: ConnectionPoolError.self) { try await operation.value }
+            #expect(error?.code == .outcomeUnknown)
+            #expect((error?.underlying as? ODBCError)?.kind == .connectionClosed)
+            #expect(runs.count == 1)
+            let rows = try await pool.withConnection { connection in
+                try await connection.withSession { try $0.query("SELECT i FROM \(table)").count }
+            }
+            #expect(rows == 1)
+        }
+        try await Databases.administer("DROP TABLE \(table)")
+    }
+
     @Test("a rotated password: old connections serve until the swap, new ones log in with the new password")
     func passwordRotation() async throws {
         let role = "odbc_rot_\(UUID().uuidString.prefix(8).lowercased())"

@@ -58,6 +58,43 @@ struct ConnectionPoolSwapTests {
         }
     }
 
+    @Test(
+        "P11: an operation cut by a forced drain after it did work is not replayed as sent-nothing",
+        arguments: [false, true])
+    func forcedDrainAfterWork(idempotent: Bool) async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(factory: factory) { pool, clock in
+            // A first step that reached the server, then one that finds the connection closed:
+            // the kind ODBC gives a session on a closed connection (nothing of it was sent).
+            let operation = Task {
+                try await pool.withConnection(idempotent: idempotent) { connection in
+                    try connection.perform()
+                    guard connection.target == "db-a" else {
+                        return connection.target
+                    }
+                    try? await connection.hang()
+                    throw FakeConnectionError.brokenBeforeSend
+                }
+            }
+            await eventually("the operation runs") { pool.activeOperations == 1 }
+            let swap = Task { await pool.swap(to: "db-b") }
+            await eventually("the drain waits") { clock.sleeperDeadlines.contains { $0.offset == .seconds(5) } }
+            clock.advance(by: .seconds(5))
+            #expect(await swap.value.forced == 1)
+            if idempotent {
+                let target = try await operation.value
+                #expect(target == "db-b")
+                #expect(factory.connections.filter { $0.target == "db-b" }.map(\.operations).reduce(0, +) == 1)
+            } else {
+                let error = await #expect(throws: ConnectionPoolError.self) { try await operation.value }
+                #expect(error?.code == .outcomeUnknown)
+                #expect(factory.connections.allSatisfy { $0.target == "db-a" || $0.operations == 0 })
+            }
+            #expect(factory.connections[0].operations == 2)  // the step that did work, and the hang
+            #expect(pool.gauges.leased == 0)
+        }
+    }
+
     @Test("a drain ends as soon as the old generation's operations finish")
     func drainWaitsForOperations() async throws {
         try await withFakePool { pool, _ in
