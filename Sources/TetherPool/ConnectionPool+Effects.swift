@@ -270,7 +270,8 @@ extension ConnectionPool {
             case .close, .forceClose:
                 Task { await self.execute(job) }
             case .create(let creation, _, _):
-                state.withLock { $0.machine.creationAbandoned(creation) }
+                let now = clock.elapsed()
+                perform(state.withLock { $0.effects(for: $0.machine.creationAbandoned(creation, now: now)) })
             case .ping(let lease):
                 // Not pinged: back as it was, like a borrow that never used it.
                 release(lease, .unused)

@@ -93,7 +93,7 @@ extension ConnectionPool {
                 })
         } catch {
             // The policy gave up or the task was cancelled; the machine may have let go already.
-            state.withLock { $0.machine.creationAbandoned(creation) }
+            perform(state.withLock { $0.effects(for: $0.machine.creationAbandoned(creation, now: clock.elapsed())) })
         }
     }
 

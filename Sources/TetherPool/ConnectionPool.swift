@@ -113,9 +113,14 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         state.withLock { $0.machine.counters }
     }
 
-    /// Moves the pool to `target`: makes the new generation's minimum connections, sends new
-    /// callers and waiters to it, then drains the old generation within
+    /// Moves the pool to `target`: makes the new generation's minimum connections (at least
+    /// one), sends new callers and waiters to it, then drains the old generation within
     /// ``PoolConfiguration/swapDrainTimeout``. No caller fails because of a swap.
+    ///
+    /// While the new target fails for a reason that may pass, its attempts go on as
+    /// ``PoolConfiguration/creationPolicy`` allows and the old generation serves. A target
+    /// that refuses the credentials, or one the policy gives up on, changes nothing: the
+    /// report is marked ``SwapReport/abandoned``.
     ///
     /// A swap requested while another is preparing replaces it: the newest target wins, and the
     /// earlier call returns a report marked ``SwapReport/superseded``.

@@ -3,7 +3,7 @@ import TetherRetry
 /// How a ``ConnectionPool`` sizes, ages and drains its connections.
 public struct PoolConfiguration: Sendable {
     /// Connections the pool keeps open even when idle; a swap makes this many of the new
-    /// generation before moving callers to it. Defaults to 0.
+    /// generation (at least one) before moving callers to it. Defaults to 0.
     public var minimumConnections: Int
 
     /// Connections of the current generation, idle, leased or being made, at most. During a drain

@@ -80,6 +80,17 @@ extension PoolStateMachine {
         counters.failedAttempts += 1
         var actions: [Action] = []
         if case .preparing(let swap) = generations[creation.generation]?.phase {
+            // A swap keeps the current generation serving while it tries its new target: one
+            // that refuses the credentials (a mistyped rotation) is abandoned, not put in charge
+            // of every caller. A reconnect, after the database was lost, takes over at once so
+            // that callers get the real cause instead of waiting on dead connections.
+            if swaps[swap]?.kind == .swap {
+                guard kind == .authentication else {
+                    return ([], true)
+                }
+                abandonCreation(id)
+                return (abandonUnreachable(creation.generation, swap: swap, now: now), false)
+            }
             creation.purpose = .demand
             creations[id] = creation
             actions += promote(swap: swap, now: now)
@@ -101,11 +112,17 @@ extension PoolStateMachine {
         return (actions, retry)
     }
 
-    /// Creation `id` gave up (its retry policy is spent, or it was cancelled).
-    mutating func creationAbandoned(_ id: Int) {
-        if creations[id] != nil {
-            abandonCreation(id)
+    /// Creation `id` gave up (its retry policy is spent, or it was cancelled); a swap that
+    /// was still preparing with it is abandoned.
+    mutating func creationAbandoned(_ id: Int, now: Duration) -> [Action] {
+        guard let creation = creations[id] else {
+            return []
         }
+        abandonCreation(id)
+        if case .preparing(let swap) = generations[creation.generation]?.phase, lifecycle == .running {
+            return abandonUnreachable(creation.generation, swap: swap, now: now)
+        }
+        return []
     }
 
     private mutating func abandonCreation(_ id: Int) {

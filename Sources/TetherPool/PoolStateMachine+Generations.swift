@@ -15,11 +15,15 @@ extension PoolStateMachine {
         if case .preparing(let earlier) = newest.phase {
             actions += abandonPreparing(latest, supersededSwap: earlier, now: now)
         }
-        latest += 1
+        lastNumber += 1
+        latest = lastNumber
         generations[latest] = Generation(number: latest, phase: .preparing(swap: id))
         swaps[id] = SwapProgress(generation: latest, kind: kind, startedAt: now)
         counters.swaps += 1
-        let wanted = configuration.minimumConnections
+        // A swap makes at least one connection before it takes over, also in a pool without a
+        // minimum: a new target that refuses the credentials then changes nothing (see
+        // ``creationAttemptFailed(creation:error:kind:now:)``). A reconnect makes the minimum.
+        let wanted = kind == .swap ? max(1, configuration.minimumConnections) : configuration.minimumConnections
         if wanted == 0 {
             return actions + promote(swap: id, now: now)
         }
@@ -138,6 +142,20 @@ extension PoolStateMachine {
             generation: swap.generation, drained: swap.drained, forced: swap.forced,
             duration: now - swap.startedAt, superseded: false)
         return [.completeSwap(id: id, report)]
+    }
+
+    /// The swap preparing `number` gives up: its new target refused the credentials, or the
+    /// creation policy gave up on reaching it. The generation's connections close and the
+    /// current one serves on, as if the swap had not been asked for.
+    mutating func abandonUnreachable(_ number: Int, swap id: Int, now: Duration) -> [Action] {
+        let prepared = slots.values.filter { $0.generation == number }.map(\.id)
+        let actions = prepared.map { closeSlot($0, reason: .retired) }
+        generations[number] = nil
+        latest = current
+        let started = swaps.removeValue(forKey: id)?.startedAt ?? now
+        let report = SwapReport(
+            generation: number, drained: 0, forced: 0, duration: now - started, superseded: false, abandoned: true)
+        return actions + [.completeSwap(id: id, report)]
     }
 
     private mutating func abandonPreparing(_ number: Int, supersededSwap id: Int, now: Duration) -> [Action] {

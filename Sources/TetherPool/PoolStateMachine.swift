@@ -108,7 +108,11 @@ struct PoolStateMachine {
     var lifecycle = Lifecycle.running
     var generations: [Int: Generation]
     var current = 1
+    /// The newest generation: the current one, or one preparing for a swap.
     var latest = 1
+    /// The last generation number given out; never given twice, so a connection that an
+    /// abandoned generation finishes late cannot join a newer one.
+    var lastNumber = 1
     var slots: [Int: Slot] = [:]
     /// The current generation's idle connections, most recently used last.
     var idle: [Int] = []

@@ -17,17 +17,26 @@ public struct SwapReport: Sendable, Hashable, CustomStringConvertible {
     /// the newer one's target won and this one's generation never served a caller.
     public let superseded: Bool
 
+    /// Whether the swap gave up on its new target, which refused the credentials or could not
+    /// be reached within the creation policy: nothing changed, the generation before it serves
+    /// on. (A reconnect never gives up: it takes over at the first failed attempt.)
+    public let abandoned: Bool
+
     /// Makes a report, for comparing in tests.
-    public init(generation: Int, drained: Int, forced: Int, duration: Duration, superseded: Bool) {
+    public init(
+        generation: Int, drained: Int, forced: Int, duration: Duration, superseded: Bool, abandoned: Bool = false
+    ) {
         self.generation = generation
         self.drained = drained
         self.forced = forced
         self.duration = duration
         self.superseded = superseded
+        self.abandoned = abandoned
     }
 
     public var description: String {
-        let outcome = superseded ? "superseded" : "drained=\(drained) forced=\(forced)"
+        let outcome =
+            superseded ? "superseded" : abandoned ? "abandoned" : "drained=\(drained) forced=\(forced)"
         return "generation=\(generation) \(outcome) duration=\(duration)"
     }
 }

@@ -119,6 +119,19 @@ struct PoolSwapTests {
         try await Databases.administer("DROP ROLE \(role)")
     }
 
+    @Test("a swap to a mistyped password is abandoned: the pool keeps serving with the credentials it has")
+    func swapToWrongPassword() async throws {
+        let configuration = PoolConfiguration.testing.with { $0.minimumConnections = 2 }
+        try await withPool(Databases.postgres(), configuration: configuration) { pool in
+            #expect(try await pool.whoAmI() == "tether@tether")
+            let report = await pool.swap(to: try Databases.postgres(password: "not-the-password"))
+            #expect(report.abandoned)
+            #expect(pool.gauges.generation == 1)
+            #expect(try await pool.whoAmI(idempotent: false) == "tether@tether")
+            #expect(pool.counters.closed[.retired, default: 0] == 0)
+        }
+    }
+
     @Test("a dropped database: operations fail with the real cause until the pool swaps to a database that exists")
     func droppedDatabase() async throws {
         let database = "odbc_drop_\(UUID().uuidString.prefix(8).lowercased())"

@@ -95,6 +95,26 @@ struct ConnectionPoolSwapTests {
         }
     }
 
+    @Test("a swap to a target that refuses the credentials changes nothing and says so")
+    func swapRefused() async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(minimum: 1, factory: factory) { pool, _ in
+            await eventually("the minimum is open") { pool.gauges.idle == 1 }
+            factory.script(.fail(FakeConnectionError.authentication))
+            let report = await pool.swap(to: "db-b")
+            #expect(report.abandoned)
+            #expect(report.description.contains("abandoned"))
+            #expect(pool.gauges.generation == 1)
+            let served = try await pool.withConnection(idempotent: false) { $0.target }
+            #expect(served == "db-a")
+            #expect(!factory.connections[0].isClosed)
+            let retried = await pool.swap(to: "db-c")
+            #expect(!retried.abandoned)
+            let swapped = try await pool.withConnection { $0.target }
+            #expect(swapped == "db-c")
+        }
+    }
+
     @Test("a drain ends as soon as the old generation's operations finish")
     func drainWaitsForOperations() async throws {
         try await withFakePool { pool, _ in

@@ -57,7 +57,8 @@ struct PoolStateMachineAffinityTests {
             Issue.record("the connection was not lent")
             return
         }
-        _ = machine.requestSwap(id: 100, kind: .swap, now: .zero)
+        let swap = machine.requestSwap(id: 100, kind: .swap, now: .zero)
+        _ = machine.created(swap.creations[0].id, now: .zero)
         let fired = machine.drainTimerFired(generation: 1, now: .seconds(5))
         #expect(fired.forcedCloses == [old])
         // Closed, the straggler's thread is free again: a connection of the new generation takes it.

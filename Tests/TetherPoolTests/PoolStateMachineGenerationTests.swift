@@ -27,6 +27,59 @@ struct PoolStateMachineGenerationTests {
         #expect(report == SwapReport(generation: 2, drained: 1, forced: 0, duration: .seconds(3), superseded: false))
     }
 
+    struct Refused: Error {}
+
+    @Test("a swap whose new target refuses the credentials is abandoned; the old generation serves on")
+    func swapRefusedByNewTarget() {
+        var machine = Machine(configuration: .testing(minimum: 1, maximum: 2))
+        _ = machine.fill(1)
+        let requested = machine.requestSwap(id: 100, kind: .swap, now: .seconds(1))
+        let creation = requested.creations[0].id
+        let (transient, retry) = machine.creationAttemptFailed(
+            creation: creation, error: Refused(), kind: .other, now: .seconds(2))
+        #expect(retry, "a failure that may pass is tried again")
+        #expect(transient.isEmpty)
+        #expect(machine.current == 1)
+
+        let (refused, again) = machine.creationAttemptFailed(
+            creation: creation, error: Refused(), kind: .authentication, now: .seconds(3))
+        #expect(!again)
+        let report = refused.swapReports.first?.report
+        #expect(
+            report
+                == SwapReport(
+                    generation: 2, drained: 0, forced: 0, duration: .seconds(2), superseded: false, abandoned: true))
+        #expect(machine.current == 1)
+        #expect(machine.latest == 1)
+        #expect(machine.expectLease(at: .seconds(4)).generation == 1)
+
+        let next = machine.requestSwap(id: 101, kind: .swap, now: .seconds(5))
+        #expect(next.creations.map(\.generation) == [3], "an abandoned generation's number is not given again")
+        _ = machine.created(next.creations[0].id, now: .seconds(6))
+        #expect(machine.current == 3)
+    }
+
+    @Test("a swap whose creation policy gives up on the new target is abandoned")
+    func swapUnreachableNewTarget() {
+        var machine = Machine(configuration: .testing(minimum: 1, maximum: 2))
+        _ = machine.fill(1)
+        let requested = machine.requestSwap(id: 100, kind: .swap, now: .seconds(1))
+        let gaveUp = machine.creationAbandoned(requested.creations[0].id, now: .seconds(9))
+        #expect(gaveUp.swapReports.first?.report.abandoned == true)
+        #expect(machine.current == 1)
+        #expect(machine.expectLease(at: .seconds(10)).generation == 1)
+    }
+
+    @Test("a reconnect takes over at its first failed attempt, so that callers get the real cause")
+    func reconnectTakesOverOnFailure() {
+        var machine = Machine(configuration: .testing(minimum: 1, maximum: 2))
+        _ = machine.fill(1)
+        let requested = machine.requestSwap(id: 100, kind: .reconnect, now: .seconds(1))
+        _ = machine.creationAttemptFailed(
+            creation: requested.creations[0].id, error: Refused(), kind: .other, now: .seconds(2))
+        #expect(machine.current == 2)
+    }
+
     @Test("a reconnect drains with its own, longer timeout")
     func reconnectDrainTimeout() {
         var machine = Machine(configuration: .testing())
@@ -43,7 +96,8 @@ struct PoolStateMachineGenerationTests {
         _ = machine.fill(2)
         let finishing = machine.expectLease()
         let hanging = machine.expectLease()
-        _ = machine.requestSwap(id: 100, kind: .swap, now: .zero)
+        let swap = machine.requestSwap(id: 100, kind: .swap, now: .zero)
+        _ = machine.created(swap.creations[0].id, now: .zero)
         _ = machine.release(finishing, .reusable, now: .seconds(1))
         let fired = machine.drainTimerFired(generation: 1, now: .seconds(5))
         #expect(fired.forcedCloses == [hanging.connectionID])
@@ -58,11 +112,12 @@ struct PoolStateMachineGenerationTests {
     func lateArrivalIsClosed() {
         var machine = Machine(configuration: .testing())
         let waiting = machine.expectWait(1)
-        _ = machine.requestSwap(id: 100, kind: .swap, now: .seconds(1))
-        let late = machine.created(waiting.creations[0].id, now: .seconds(2), lifetimeFactor: 0)
+        let swap = machine.requestSwap(id: 100, kind: .swap, now: .seconds(1))
+        let promoted = machine.created(swap.creations[0].id, now: .seconds(2))
+        #expect(promoted.handOffs.map(\.lease.generation) == [2], "the waiter is served by the new generation")
+        let late = machine.created(waiting.creations[0].id, now: .seconds(3), lifetimeFactor: 0)
         #expect(late.closes.map(\.reason) == [.lateArrival])
         #expect(late.handOffs.isEmpty)
-        #expect(machine.waiters.count == 1, "the waiter waits for the new generation")
     }
 
     @Test("P12: a swap during another's preparation wins; the first is superseded and nothing old survives")
@@ -91,12 +146,14 @@ struct PoolStateMachineGenerationTests {
         var machine = Machine(configuration: .testing())
         _ = machine.fill(1)
         let a = machine.expectLease()
-        _ = machine.requestSwap(id: 100, kind: .swap, now: .zero)
-        let waiting = machine.expectWait(5, at: .seconds(1))
-        let b = machine.created(waiting.creations[0].id, now: .seconds(1), lifetimeFactor: 0)
-        let leaseB = b.handOffs[0].lease
+        let first = machine.requestSwap(id: 100, kind: .swap, now: .zero)
+        _ = machine.created(first.creations[0].id, now: .zero)
+        let leaseB = machine.expectLease(at: .seconds(1))
+        #expect(leaseB.generation == 2)
         let second = machine.requestSwap(id: 101, kind: .swap, now: .seconds(2))
         #expect(second.swapReports.isEmpty)
+        _ = machine.created(second.creations[0].id, now: .seconds(2))
+        #expect(machine.current == 3)
         let afterB = machine.release(leaseB, .reusable, now: .seconds(3))
         #expect(afterB.swapReports.isEmpty, "generation 1 still drains")
         let afterA = machine.release(a, .reusable, now: .seconds(4))

@@ -133,10 +133,8 @@ final class ServiceRunner: Sendable {
             logger.error("reload_failed", ["error": "\(error)", "keeping": "current settings"])
             return
         }
-        let database = await pools.database.swap(to: connectString)
-        logger.info("swapped", Self.fields("database", database))
-        let relay = await pools.relay.swap(to: updated.relay.smtpConfiguration())
-        logger.info("swapped", Self.fields("relay", relay))
+        logSwap("database", await pools.database.swap(to: connectString))
+        logSwap("relay", await pools.relay.swap(to: updated.relay.smtpConfiguration()))
         gate.relaySwapped()
         // Not yet: queue, retry, relay_probe, outage_limit, metrics and log settings change only on restart.
         if updated.queue != configuration.queue {
@@ -144,10 +142,21 @@ final class ServiceRunner: Sendable {
         }
     }
 
+    /// A swap whose new target refused the credentials (or stayed out of reach) changed nothing:
+    /// a warning, since the pool goes on with the settings it had.
+    private func logSwap(_ pool: String, _ report: SwapReport) {
+        if report.abandoned {
+            logger.warning("swap_abandoned", Self.fields(pool, report))
+        } else {
+            logger.info("swapped", Self.fields(pool, report))
+        }
+    }
+
     private static func fields(_ pool: String, _ report: SwapReport) -> KeyValuePairs<String, any Sendable> {
         [
             "pool": pool, "generation": report.generation, "drained": report.drained, "forced": report.forced,
             "duration": DurationText.format(report.duration), "superseded": report.superseded,
+            "abandoned": report.abandoned,
         ]
     }
 }
