@@ -4,8 +4,9 @@ extension ODBCError.Kind {
     /// The rules, first match wins over all records:
     /// - `08007` (connection failure during transaction) is ``outcomeUnknown``;
     /// - SQLSTATE class `28`, a message that says a password or authentication failed (psqlODBC
-    ///   reports a refused login as `08001`), and Oracle `ORA-01017`, `ORA-28000`, `ORA-28001`
-    ///   are ``authentication``;
+    ///   reports a refused login as `08001`), a class `08` message that the role or database
+    ///   does not exist (PostgreSQL refuses such a login), and Oracle `ORA-01017`, `ORA-28000`,
+    ///   `ORA-28001` are ``authentication``;
     /// - SQLSTATE class `08`, `57P01`-`57P03` (server shutting down or starting), Oracle's
     ///   disconnect codes (``oracleDisconnectCodes``), and PostgreSQL's disconnect messages
     ///   (``postgresDisconnectPhrases``; psqlODBC reports a terminated backend as `HY000`) are
@@ -60,7 +61,13 @@ extension ODBCError.Kind {
             return oracleAuthenticationCodes.contains(oracle)
         }
         let text = record.message.lowercased()
-        return text.contains("password authentication failed") || text.contains("authentication failed for user")
+        if text.contains("password authentication failed") || text.contains("authentication failed for user") {
+            return true
+        }
+        // PostgreSQL refuses a login to a role or database that does not exist; psqlODBC reports
+        // it as 08001. Only as a login failure: `SET ROLE` to a missing role is 42704.
+        return record.sqlState.hasPrefix("08") && text.contains("\" does not exist")
+            && (text.contains("role \"") || text.contains("database \""))
     }
 
     private static func isConnectionLoss(_ record: ODBCDiagnostic) -> Bool {

@@ -88,7 +88,9 @@ extension ODBCError {
         public static let connectionLost = Kind(code: .connectionLost)
         /// The connection failed while a commit was in flight (08007): whether it took effect is unknown.
         public static let outcomeUnknown = Kind(code: .outcomeUnknown)
-        /// The server refused the credentials (SQLSTATE class 28, Oracle ORA-01017 and friends).
+        /// The server refused the login: the credentials (SQLSTATE class 28, Oracle ORA-01017 and
+        /// friends), or, on PostgreSQL, a role or database that does not exist. Trying again
+        /// with the same connect string will not help.
         public static let authentication = Kind(code: .authentication)
         /// The statement was cancelled: by cancelling the calling task, or by the server.
         public static let cancelled = Kind(code: .cancelled)

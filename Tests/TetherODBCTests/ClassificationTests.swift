@@ -31,6 +31,10 @@ struct ClassificationTests {
         #expect(kind("28000") == .authentication)
         let psql = "connection to server failed: FATAL:  password authentication failed for user \"tether\""
         #expect(kind("08001", 101, psql) == .authentication)
+        #expect(kind("08001", 101, "FATAL:  database \"nope\" does not exist") == .authentication)
+        #expect(kind("08001", 101, "FATAL:  role \"nobody\" does not exist") == .authentication)
+        #expect(kind("42704", 7, "ERROR:  role \"nobody\" does not exist") == .other, "SET ROLE, not a login")
+        #expect(kind("42P01", 7, "ERROR:  relation \"nope\" does not exist") == .other)
     }
 
     @Test(

@@ -94,11 +94,11 @@ struct PoolFailureTests {
     @Test(
         "P3: refused port, wrong password, missing database: each fails in time with the real cause",
         arguments: ["refused", "password", "database"])
-    func creationFailures(cause: String) async throws {
+    func creationFailures(failure: String) async throws {
         let closedPort = try SilentListener(listening: false)
         defer { closedPort.close() }
         var target = try Databases.postgres()
-        switch cause {
+        switch failure {
         case "refused": target["Port"] = String(closedPort.port)
         case "password": target["PWD"] = "not-the-password"
         default: target["Database"] = "odbc_missing_database"
@@ -113,7 +113,8 @@ struct PoolFailureTests {
             #expect(error?.code == .connectFailed)
             let cause = error?.underlying as? ODBCError
             #expect(cause?.sqlState == "08001")
-            #expect(cause?.kind == (target["PWD"] == "not-the-password" ? .authentication : .connectionLost))
+            // PostgreSQL refuses a login to a database that does not exist, as it does a wrong password.
+            #expect(cause?.kind == (failure == "refused" ? .connectionLost : .authentication))
             // Far below a login left without a timeout (minutes), loose for a loaded 2-core machine.
             #expect(ContinuousClock.now - started < .seconds(10))
             let password = try Databases.password

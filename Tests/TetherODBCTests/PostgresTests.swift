@@ -79,6 +79,18 @@ struct PostgresTests {
         #expect(!text.contains(try Databases.password))
     }
 
+    @Test("a login to a database or role that does not exist is refused as authentication", arguments: [true, false])
+    func missingDatabaseOrRole(database: Bool) async throws {
+        let missing = "tether_missing_\(UUID().uuidString.prefix(8).lowercased())"
+        let target = database ? try Databases.postgres(database: missing) : try Databases.postgres(user: missing)
+        let error = await #expect(throws: ODBCError.self) { try await ODBCConnection.connect(target) }
+        #expect(error?.kind == .authentication, "\(String(describing: error))")
+        if database {
+            // A missing role gets "password authentication failed" where passwords are checked.
+            #expect(error?.message.contains("does not exist") == true)
+        }
+    }
+
     @Test("a long error message cut by the driver shows no beginning of a bound value at its end")
     func longErrorMessage() async throws {
         let value = String(repeating: "s", count: 1500)
