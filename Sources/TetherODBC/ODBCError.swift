@@ -124,6 +124,7 @@ extension ODBCError {
     }
 
     static func cancelled(_ operation: String) -> ODBCError {
-        ODBCError(kind: .cancelled, operation: operation, message: "the calling task was cancelled")
+        ODBCError(
+            kind: .cancelled, operation: operation, message: "the session was cancelled (its task, or a pool's drain)")
     }
 }

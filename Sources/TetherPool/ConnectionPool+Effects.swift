@@ -143,10 +143,11 @@ struct PoolState {
                     creation: creation, connection: id, affinity: affinity?.key ?? 0, now: now, lifetimeFactor: factor))
     }
 
-    /// Starts a swap to `target`, or a reconnect to the newest target when it is nil.
+    /// Starts a swap to `target`, or a reconnect to the current generation's target when it is
+    /// nil: a swap still preparing has not shown that its target works, and is superseded.
     mutating func requestSwap(id: Int, to target: (any Sendable)?, kind: SwapKind, now: Duration) -> [PoolEffect] {
-        guard let target = target ?? targets[machine.latest] else {
-            preconditionFailure("pool: no target for generation \(machine.latest)")
+        guard let target = target ?? targets[machine.current] else {
+            preconditionFailure("pool: no target for generation \(machine.current)")
         }
         let reclaimed = reclaimParked(now: now)
         let actions = reclaimed + machine.requestSwap(id: id, kind: kind, now: now)

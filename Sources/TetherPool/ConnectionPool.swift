@@ -128,8 +128,12 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
         await requestSwap(to: target, kind: .swap)
     }
 
-    /// Replaces every connection with a new generation to the newest target after the old
-    /// connections were lost; drains within ``PoolConfiguration/reconnectDrainTimeout``.
+    /// Replaces every connection with a new generation to the target in service after the old
+    /// connections were lost; drains within ``PoolConfiguration/reconnectDrainTimeout``. A swap
+    /// still preparing is superseded: its target has not shown that it works.
+    ///
+    /// Cancelling the task that awaits a swap or reconnect abandons it while it prepares; one
+    /// that took over already finishes its drain.
     public func reconnect() async -> SwapReport {
         await requestSwap(to: nil, kind: .reconnect)
     }
@@ -155,15 +159,28 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     }
 
     private func requestSwap(to target: Factory.Target?, kind: SwapKind) async -> SwapReport {
-        let report = await withCheckedContinuation { (continuation: CheckedContinuation<SwapReport, Never>) in
-            let effects = state.withLock { state in
-                let id = state.machine.makeID()
-                state.swapWaiters[id] = continuation
-                return state.requestSwap(id: id, to: target, kind: kind, now: clock.elapsed())
+        let id = state.withLock { $0.machine.makeID() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<SwapReport, Never>) in
+                perform(
+                    state.withLock { state in
+                        state.swapWaiters[id] = continuation
+                        return state.requestSwap(id: id, to: target, kind: kind, now: clock.elapsed())
+                    })
+                // Cancelled before the swap was asked for, the handler found nothing to abandon.
+                if Task.isCancelled {
+                    cancelSwap(id)
+                }
             }
-            perform(effects)
+        } onCancel: {
+            cancelSwap(id)
         }
-        return report
+    }
+
+    /// The caller of swap `id` was cancelled: a swap still preparing is abandoned; one that took
+    /// over already finishes its drain.
+    private func cancelSwap(_ id: Int) {
+        perform(state.withLock { $0.effects(for: $0.machine.cancelSwap(id: id, now: clock.elapsed())) })
     }
 }
 

@@ -25,7 +25,8 @@ public struct ConnectionPoolError: Error, CustomStringConvertible {
         /// No connection could be made; ``ConnectionPoolError/underlying`` is the last cause.
         public static let connectFailed = Code(.connectFailed)
 
-        /// The connection broke after the operation was sent; it may or may not have taken effect.
+        /// The connection broke while the operation was under way (after it was sent, or after an
+        /// earlier step of it did work); it may or may not have taken effect.
         public static let outcomeUnknown = Code(.outcomeUnknown)
 
         /// The pool is shutting down or has shut down.
@@ -62,7 +63,7 @@ public struct ConnectionPoolError: Error, CustomStringConvertible {
         switch code {
         case .acquireTimeout: text = "no connection became free within the acquire timeout (pool exhausted)"
         case .connectFailed: text = "no connection could be made"
-        case .outcomeUnknown: text = "the connection broke after the operation was sent; its outcome is unknown"
+        case .outcomeUnknown: text = "the connection broke while the operation was under way; its outcome is unknown"
         case .shutdown: text = "the pool is shut down"
         default: text = "invalid pool configuration"
         }

@@ -144,6 +144,14 @@ extension PoolStateMachine {
         return [.completeSwap(id: id, report)]
     }
 
+    /// The caller of swap `id` gave up waiting: abandoned while it prepares, else left to finish.
+    mutating func cancelSwap(id: Int, now: Duration) -> [Action] {
+        guard let swap = swaps[id], !swap.promoted, case .preparing = generations[swap.generation]?.phase else {
+            return []
+        }
+        return abandonUnreachable(swap.generation, swap: id, now: now)
+    }
+
     /// The swap preparing `number` gives up: its new target refused the credentials, or the
     /// creation policy gave up on reaching it. The generation's connections close and the
     /// current one serves on, as if the swap had not been asked for.

@@ -13,13 +13,14 @@ public struct SwapReport: Sendable, Hashable, CustomStringConvertible {
     /// From the request to the last retired connection gone, on the pool's clock.
     public let duration: Duration
 
-    /// Whether a newer swap or reconnect replaced this one before its generation took over;
-    /// the newer one's target won and this one's generation never served a caller.
+    /// Whether a newer swap or reconnect (or a shutdown) replaced this one before its generation
+    /// took over; this one's generation never served a caller.
     public let superseded: Bool
 
     /// Whether the swap gave up on its new target, which refused the credentials or could not
-    /// be reached within the creation policy: nothing changed, the generation before it serves
-    /// on. (A reconnect never gives up: it takes over at the first failed attempt.)
+    /// be reached within the creation policy, or its caller was cancelled while it prepared:
+    /// nothing changed, the generation before it serves on, and ``generation`` never served.
+    /// A reconnect gives up only when cancelled: it takes over at its first failed attempt.
     public let abandoned: Bool
 
     /// Makes a report, for comparing in tests.

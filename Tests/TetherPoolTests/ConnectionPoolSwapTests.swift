@@ -115,6 +115,38 @@ struct ConnectionPoolSwapTests {
         }
     }
 
+    @Test("a reconnect during a swap's preparation rebuilds the target in service; the swap is superseded")
+    func reconnectDuringPreparation() async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(minimum: 1, factory: factory) { pool, _ in
+            await eventually("the minimum is open") { pool.gauges.idle == 1 }
+            factory.script(.fail(FakeConnectionError.refused))
+            let swap = Task { await pool.swap(to: "db-b") }
+            await eventually("the new target refused once") { factory.attempts == 2 }
+            let report = await pool.reconnect()
+            #expect(!report.abandoned && !report.superseded)
+            #expect(await swap.value.superseded)
+            let target = try await pool.withConnection { $0.target }
+            #expect(target == "db-a")
+        }
+    }
+
+    @Test("cancelling the caller of a swap still preparing abandons the swap")
+    func cancelledSwap() async throws {
+        let factory = FakeConnectionFactory()
+        try await withFakePool(minimum: 1, factory: factory) { pool, _ in
+            await eventually("the minimum is open") { pool.gauges.idle == 1 }
+            factory.script(.fail(FakeConnectionError.refused))
+            let swap = Task { await pool.swap(to: "db-b") }
+            await eventually("the new target refused once") { factory.attempts == 2 }
+            swap.cancel()
+            #expect(await swap.value.abandoned)
+            let target = try await pool.withConnection { $0.target }
+            #expect(target == "db-a")
+            #expect(pool.gauges.generation == 1)
+        }
+    }
+
     @Test("a drain ends as soon as the old generation's operations finish")
     func drainWaitsForOperations() async throws {
         try await withFakePool { pool, _ in
