@@ -117,12 +117,7 @@ struct ConnectionPoolSwapTests {
 
     @Test("a reconnect during a swap's preparation rebuilds the target in service; the swap is superseded")
     func reconnectDuringPreparation() async throws {
-        let factory = FakeConnectionFactory()
-        try await withFakePool(minimum: 1, factory: factory) { pool, _ in
-            await eventually("the minimum is open") { pool.gauges.idle == 1 }
-            factory.script(.fail(FakeConnectionError.refused))
-            let swap = Task { await pool.swap(to: "db-b") }
-            await eventually("the new target refused once") { factory.attempts == 2 }
+        try await withSwapPreparing { pool, swap in
             let report = await pool.reconnect()
             #expect(!report.abandoned && !report.superseded)
             #expect(await swap.value.superseded)
@@ -133,17 +128,25 @@ struct ConnectionPoolSwapTests {
 
     @Test("cancelling the caller of a swap still preparing abandons the swap")
     func cancelledSwap() async throws {
+        try await withSwapPreparing { pool, swap in
+            swap.cancel()
+            #expect(await swap.value.abandoned)
+            let target = try await pool.withConnection { $0.target }
+            #expect(target == "db-a")
+            #expect(pool.gauges.generation == 1)
+        }
+    }
+
+    /// A pool of one connection to "db-a" with a swap to "db-b" preparing: the new target refused
+    /// once, and its next attempt waits on the manual clock.
+    private func withSwapPreparing(_ body: (FakePool, Task<SwapReport, Never>) async throws -> Void) async throws {
         let factory = FakeConnectionFactory()
         try await withFakePool(minimum: 1, factory: factory) { pool, _ in
             await eventually("the minimum is open") { pool.gauges.idle == 1 }
             factory.script(.fail(FakeConnectionError.refused))
             let swap = Task { await pool.swap(to: "db-b") }
             await eventually("the new target refused once") { factory.attempts == 2 }
-            swap.cancel()
-            #expect(await swap.value.abandoned)
-            let target = try await pool.withConnection { $0.target }
-            #expect(target == "db-a")
-            #expect(pool.gauges.generation == 1)
+            try await body(pool, swap)
         }
     }
 
