@@ -103,7 +103,7 @@ extension ConnectionPool {
             let now = clock.elapsed()
             let reclaimed = state.reclaimParked(now: now)
             let (actions, retry) = state.machine.creationAttemptFailed(
-                creation: creation, error: error, kind: kind, now: now)
+                creation: creation, error: error, kind: kind, now: now, random: &state.random)
             return (state.effects(for: reclaimed + actions), retry)
         }
         perform(effects)

@@ -59,7 +59,9 @@ public struct PoolConfiguration: Sendable {
 
     /// The delays between attempts to make a connection the pool still needs (for its minimum,
     /// for waiting callers, or to replace an aged connection). Creation stops at once on an
-    /// authentication failure, and when nobody needs the connection any more. Defaults to
+    /// authentication failure, and when nobody needs the connection any more. Its delays are
+    /// also the hold-offs after a failed attempt left no connection open, during which callers
+    /// fail at once with the cause instead of each starting an attempt. Defaults to
     /// 250 ms growing by 1.6 up to 10 s, with 20 % jitter and no limit on attempts.
     public var creationPolicy: ReconnectPolicy
 

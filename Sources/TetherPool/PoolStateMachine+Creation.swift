@@ -4,7 +4,11 @@ extension PoolStateMachine {
         guard lifecycle == .running, let generation = generations[current] else {
             return []
         }
-        let capacity = configuration.maximumConnections - generation.open - generation.creating
+        var capacity = configuration.maximumConnections - generation.open - generation.creating
+        if isUnavailable {
+            // Nothing connects: one attempt at a time answers every waiter (see ``AttemptHoldOff``).
+            capacity = min(capacity, 1 - generation.creating)
+        }
         let wanted = min(waiters.count - generation.creating, capacity)
         return wanted > 0 ? (0..<wanted).map { _ in startCreation(current, purpose: .demand) } : []
     }
@@ -59,20 +63,25 @@ extension PoolStateMachine {
             return generation.creating == 0 ? promote(swap: swap, now: now) : []
         }
         slots[slotID] = slot
+        let hadFailed = lastFailure != nil
         lastFailure = nil
         credentialsRefused = false
+        holdOff.reset()
         var actions = serve(slotID, now: now)
         if case .replacement(let old) = creation.purpose {
             actions += retireSlot(old)
         }
-        return actions
+        // Waiters queued behind the one attempt made while nothing connected get theirs now.
+        return hadFailed ? actions + startDemandCreations() : actions
     }
 
     /// One attempt of creation `id` failed; `retry` says whether the creation is still wanted.
     ///
-    /// While the current generation has no open connection, every waiter fails with the cause.
+    /// While the current generation has no open connection, every waiter fails with the cause and
+    /// callers are held off for a while (see ``AttemptHoldOff``).
     mutating func creationAttemptFailed(
-        creation id: Int, error: any Error, kind: ConnectionFailureKind, now: Duration
+        creation id: Int, error: any Error, kind: ConnectionFailureKind, now: Duration,
+        random: inout some RandomNumberGenerator
     ) -> (actions: [Action], retry: Bool) {
         guard var creation = creations[id] else {
             impossible("creationAttemptFailed", "unknown creation \(id)")
@@ -99,6 +108,7 @@ extension PoolStateMachine {
             lastFailure = error
             credentialsRefused = kind == .authentication
             if generations[current]?.open == 0 {
+                holdOff.attemptFailed(now: now, using: &random)
                 actions += waiters.removeAll().map { waiter in
                     counters.connectFailures += 1
                     return .failWaiter(waiter.id, ConnectionPoolError(.connectFailed, underlying: error))

@@ -46,6 +46,7 @@ extension PoolStateMachine {
         swaps[id] = swap
         lastFailure = nil
         credentialsRefused = false
+        holdOff.reset()
         var actions = retire(previous, by: id, drainTimeout: drainTimeout, now: now)
         let prepared = slots.values.filter { $0.generation == current && $0.state == .prepared }.map(\.id)
         for slotID in prepared {

@@ -24,6 +24,10 @@ extension PoolStateMachine {
         if waiters.isEmpty, let slotID = takeIdle(preferring: affinity) {
             return .leased(lease(slotID, holder: holder, now: now))
         }
+        if isUnavailable, holdOff.holds(at: now) {
+            counters.connectFailures += 1
+            return .fail(ConnectionPoolError(.connectFailed, underlying: lastFailure))
+        }
         // A scan, only on the way to waiting: whether the task already holds one of ours.
         let holdsLease = holder != 0 && slots.values.contains { $0.state == .leased && $0.holder == holder }
         let timeout =

@@ -125,6 +125,8 @@ struct PoolStateMachine {
     /// Set when the last attempt was refused for its credentials: the minimum is not refilled in
     /// the background until a connection succeeds or a swap brings a new target.
     var credentialsRefused = false
+    /// Paces callers' connection attempts while none succeeds (see ``AttemptHoldOff``).
+    var holdOff: AttemptHoldOff
     var armedWaiterTimer: Duration?
     var leasedTotal = 0
     var counters = PoolCounters()
@@ -132,6 +134,7 @@ struct PoolStateMachine {
 
     init(configuration: PoolConfiguration) {
         self.configuration = configuration
+        holdOff = AttemptHoldOff(policy: configuration.creationPolicy)
         generations = [1: Generation(number: 1, phase: .current)]
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TetherODBC
 import TetherPool
+import TetherRetry
 
 @Suite("ODBCConnectionFactory in a ConnectionPool: failures", .needsPostgres)
 struct PoolFailureTests {
@@ -119,6 +120,24 @@ struct PoolFailureTests {
             #expect(ContinuousClock.now - started < .seconds(10))
             let password = try Databases.password
             #expect(!"\(String(describing: error))".contains(password))
+        }
+    }
+
+    @Test("P3: fifty callers in a row with a wrong password make one login attempt and all get the refusal")
+    func wrongPasswordHoldsOffLogins() async throws {
+        var target = try Databases.postgres()
+        target["PWD"] = "not-the-password"
+        let configuration = PoolConfiguration.testing.with {
+            $0.minimumConnections = 0
+            // A hold no slow login on a loaded machine outlasts.
+            $0.creationPolicy = try! ReconnectPolicy(baseDelay: .seconds(30), maximumDelay: .seconds(30))
+        }
+        try await withPool(target, configuration: configuration) { pool in
+            for _ in 0..<50 {
+                let error = await #expect(throws: ConnectionPoolError.self) { try await pool.whoAmI() }
+                #expect((error?.underlying as? ODBCError)?.kind == .authentication)
+            }
+            #expect(pool.counters.failedAttempts == 1)
         }
     }
 

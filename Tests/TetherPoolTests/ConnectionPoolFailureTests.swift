@@ -114,6 +114,28 @@ struct ConnectionPoolFailureTests {
         }
     }
 
+    @Test("P3: callers in a tight loop against a down target start one attempt per hold-off, not one each")
+    func downTargetHoldsOffAttempts() async throws {
+        let factory = FakeConnectionFactory(defaultAttempt: .fail(FakeConnectionError.refused))
+        try await withFakePool(factory: factory) { pool, clock in
+            for _ in 0..<200 {
+                let error = await #expect(throws: ConnectionPoolError.self) { try await pool.withConnection { _ in } }
+                #expect(error?.code == .connectFailed)
+                #expect(error?.underlying as? FakeConnectionError == .refused)
+            }
+            #expect(factory.attempts == 1)
+            #expect(pool.counters.connectFailures == 200)
+            // The first hold is the creation policy's first delay, 250 ms with 20 % jitter.
+            clock.advance(by: .seconds(1))
+            await #expect(throws: ConnectionPoolError.self) { try await pool.withConnection { _ in } }
+            #expect(factory.attempts == 2)
+            factory.defaultAttempt = .succeed
+            clock.advance(by: .seconds(1))
+            try await pool.withConnection { _ in }
+            #expect(factory.attempts == 3)
+        }
+    }
+
     @Test("P3: refused credentials fail the caller and are not retried in the background")
     func refusedCredentialsStopRetrying() async throws {
         let factory = FakeConnectionFactory(defaultAttempt: .fail(FakeConnectionError.authentication))
@@ -134,13 +156,15 @@ struct ConnectionPoolFailureTests {
     func hungAttemptFreesSlot() async throws {
         let factory = FakeConnectionFactory()
         factory.script(.suspend)
-        try await withFakePool(maximum: 1, factory: factory) { pool, _ in
+        try await withFakePool(maximum: 1, factory: factory) { pool, clock in
             let first = Task { try await pool.withConnection { $0.id } }
             await eventually("the attempt hangs") { factory.suspendedAttempts == 1 }
             factory.finishSuspendedAttempt(.fail(FakeConnectionError(.other, "login timeout expired")))
             let error = await #expect(throws: ConnectionPoolError.self) { try await first.value }
             #expect(error?.code == .connectFailed)
             #expect(pool.gauges.creating == 0)
+            // The next caller comes after the pool's hold-off on attempts (at most 300 ms).
+            clock.advance(by: .seconds(1))
             let id = try await pool.withConnection { $0.id }
             #expect(id == 1)
             #expect(factory.attempts == 2)

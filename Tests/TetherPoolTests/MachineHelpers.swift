@@ -1,3 +1,5 @@
+import TetherTestKit
+
 @testable import TetherPool
 
 typealias Machine = PoolStateMachine
@@ -64,6 +66,14 @@ extension Machine {
             preconditionFailure("expected an idle connection")
         }
         return lease
+    }
+
+    /// One attempt of creation `creation` failed; hold-offs are jittered by a fixed seed.
+    mutating func creationAttemptFailed(
+        creation: Int, error: any Error, kind: ConnectionFailureKind, now: Duration
+    ) -> (actions: [Action], retry: Bool) {
+        var random = SeededGenerator(seed: 7)
+        return creationAttemptFailed(creation: creation, error: error, kind: kind, now: now, random: &random)
     }
 
     /// Creation `creation` produced a connection, numbered as the shell would.
