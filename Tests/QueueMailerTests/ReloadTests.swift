@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import QueueMailerCore
 import Testing
+import TetherTestKit
 
 extension MailerIntegration {
     /// SIGHUP against the real program: the relay moves to new settings without dropping work.
@@ -42,9 +43,65 @@ extension MailerIntegration {
             }
         }
 
+        @Test(
+            "SIGHUP moves the relay at once; a new database out of reach, or of another dialect, leaves the old one serving",
+            arguments: ["out-of-reach", "other-dialect"])
+        func sighupRelayNotHeldByDatabase(database: String) async throws {
+            let first = try SlowLoopbackRelay(finalReplyDelay: .milliseconds(60))
+            let second = try SlowLoopbackRelay(finalReplyDelay: .milliseconds(60))
+            defer {
+                first.close()
+                second.close()
+            }
+            try await withFixture(.sqlite) { fixture in
+                _ = try await fixture.store().enqueue(
+                    (1...40).map { sampleRequest("hup-\($0)") }, defaultMaxAttempts: 5)
+                let directory = fixture.directory ?? NSTemporaryDirectory()
+                let config = directory + "/mailer.json"
+                try writeConfig(config, fixture: fixture, port: first.port)
+                var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUEUE_MAILER_") }
+                environment["QUEUE_MAILER_CONFIG"] = config
+                let log = directory + "/mailer.log"
+                let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
+                try await waitUntil { first.acceptedCount >= 3 }
+                // A database file in a directory that does not exist: no login to it succeeds.
+                let unreachable = fixture.connectString.replacingOccurrences(
+                    of: directory, with: directory + "/missing")
+                // A listener of ours that never accepts: a regression could only reach it.
+                let silent = try LoopbackListener()
+                defer { silent.close() }
+                let postgres = "Driver=PostgreSQL;Server=127.0.0.1;Port=\(silent.port);Database=queue;"
+                try writeConfig(
+                    config, connectString: database == "out-of-reach" ? unreachable : postgres, port: second.port)
+                kill(pid, SIGHUP)
+                try await waitUntil { second.acceptedCount >= 3 }
+                kill(pid, SIGTERM)
+                let status = await ChildProcess.wait(pid)
+                let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                #expect(status == 0, "\(output)")
+                #expect(output.contains("event=swapped pool=relay"), "\(output)")
+                let databaseSwap = output.split(separator: "\n").first { $0.contains("event=swapped pool=database") }
+                if database == "out-of-reach" {
+                    // Still trying its target when the shutdown superseded it.
+                    #expect(databaseSwap?.contains("superseded=true") == true, "\(output)")
+                } else {
+                    // The store's SQL fits the tables it started with: no swap at all.
+                    #expect(databaseSwap == nil, "\(output)")
+                    #expect(output.contains("event=restart_needed"), "\(output)")
+                }
+                let states = try await fixture.store().status().requestsByState
+                #expect(states["done"] == first.acceptedCount + second.acceptedCount)
+                try await expectQueueSettled(fixture)
+            }
+        }
+
         private func writeConfig(_ path: String, fixture: StoreFixture, port: Int) throws {
+            try writeConfig(path, connectString: fixture.connectString, port: port)
+        }
+
+        private func writeConfig(_ path: String, connectString: String, port: Int) throws {
             let config: JSONValue = .object([
-                "database": .object(["connect_string": .string(fixture.connectString)]),
+                "database": .object(["connect_string": .string(connectString)]),
                 "relay": .object(["host": .string("127.0.0.1"), "port": .number(Double(port)), "tls": .string("none")]),
                 "queue": .object(["concurrency": .number(1), "poll_interval": .string("50ms")]),
             ])

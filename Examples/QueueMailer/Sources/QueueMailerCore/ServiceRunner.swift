@@ -133,9 +133,22 @@ final class ServiceRunner: Sendable {
             logger.error("reload_failed", ["error": "\(error)", "keeping": "current settings"])
             return
         }
-        logSwap("database", await pools.database.swap(to: connectString))
+        // The store's SQL is written for the dialect and schema it started with.
+        let sameTables =
+            updated.database.effectiveDialect == configuration.database.effectiveDialect
+            && updated.database.namespace == configuration.database.namespace
+        if !sameTables {
+            logger.warning(
+                "restart_needed", ["reason": "the database's dialect or schema changes only on restart"])
+        }
+        // Side by side: a new database that is out of reach keeps its swap preparing (the pool
+        // tries it while the current one serves) and must not hold back the relay's.
+        async let database: SwapReport? = sameTables ? pools.database.swap(to: connectString) : nil
         logSwap("relay", await pools.relay.swap(to: updated.relay.smtpConfiguration()))
         gate.relaySwapped()
+        if let report = await database {
+            logSwap("database", report)
+        }
         // Not yet: queue, retry, relay_probe, outage_limit, metrics and log settings change only on restart.
         if updated.queue != configuration.queue {
             logger.warning("restart_needed", ["reason": "queue settings change only on restart"])
