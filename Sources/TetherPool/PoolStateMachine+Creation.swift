@@ -4,13 +4,18 @@ extension PoolStateMachine {
         guard lifecycle == .running, let generation = generations[current] else {
             return []
         }
-        var capacity = configuration.maximumConnections - generation.open - generation.creating
-        if isUnavailable {
-            // Nothing connects: one attempt at a time answers every waiter (see ``AttemptHoldOff``).
-            capacity = min(capacity, 1 - generation.creating)
-        }
+        let capacity =
+            min(configuration.maximumConnections - generation.open, firstAttemptLimit(generation))
+            - generation.creating
         let wanted = min(waiters.count - generation.creating, capacity)
         return wanted > 0 ? (0..<wanted).map { _ in startCreation(current, purpose: .demand) } : []
+    }
+
+    /// While `generation` has no open connection, one attempt at a time: the first shows whether
+    /// the target answers before the others follow, so a target that is down or refuses the
+    /// password gets one login, not one per caller (see ``AttemptHoldOff``).
+    private func firstAttemptLimit(_ generation: Generation) -> Int {
+        generation.open == 0 ? 1 : Int.max
     }
 
     /// Starts creations until the current generation holds ``PoolConfiguration/minimumConnections``.
@@ -18,7 +23,9 @@ extension PoolStateMachine {
         guard lifecycle == .running, !credentialsRefused, let generation = generations[current] else {
             return []
         }
-        let wanted = configuration.minimumConnections - generation.open - generation.creating
+        let wanted =
+            min(configuration.minimumConnections, firstAttemptLimit(generation)) - generation.open
+            - generation.creating
         return wanted > 0 ? (0..<wanted).map { _ in startCreation(current, purpose: .demand) } : []
     }
 
@@ -63,7 +70,7 @@ extension PoolStateMachine {
             return generation.creating == 0 ? promote(swap: swap, now: now) : []
         }
         slots[slotID] = slot
-        let hadFailed = lastFailure != nil
+        let wasFirst = generations[creation.generation]?.open == 1
         lastFailure = nil
         credentialsRefused = false
         holdOff.reset()
@@ -71,8 +78,8 @@ extension PoolStateMachine {
         if case .replacement(let old) = creation.purpose {
             actions += retireSlot(old)
         }
-        // Waiters queued behind the one attempt made while nothing connected get theirs now.
-        return hadFailed ? actions + startDemandCreations() : actions
+        // The first connection is made: the waiters and the minimum behind it get theirs now.
+        return wasFirst ? actions + startDemandCreations() + startMinimumCreations() : actions
     }
 
     /// One attempt of creation `id` failed; `retry` says whether the creation is still wanted.
@@ -108,7 +115,10 @@ extension PoolStateMachine {
             lastFailure = error
             credentialsRefused = kind == .authentication
             if generations[current]?.open == 0 {
-                holdOff.attemptFailed(now: now, using: &random)
+                // Attempts that ran side by side fail together: one round, one step of the hold.
+                if !holdOff.holds(at: now) {
+                    holdOff.attemptFailed(now: now, using: &random)
+                }
                 actions += waiters.removeAll().map { waiter in
                     counters.connectFailures += 1
                     return .failWaiter(waiter.id, ConnectionPoolError(.connectFailed, underlying: error))

@@ -44,9 +44,13 @@ extension PoolStateMachine {
         swap.promoted = true
         swap.retiring = Set(generations.keys.filter { $0 != current })
         swaps[id] = swap
-        lastFailure = nil
-        credentialsRefused = false
-        holdOff.reset()
+        // A swap takes over with a connection made; a reconnect may take over with none, and
+        // then says nothing yet about its target: callers stay held off until one answers.
+        if generation.open > 0 {
+            lastFailure = nil
+            credentialsRefused = false
+            holdOff.reset()
+        }
         var actions = retire(previous, by: id, drainTimeout: drainTimeout, now: now)
         let prepared = slots.values.filter { $0.generation == current && $0.state == .prepared }.map(\.id)
         for slotID in prepared {

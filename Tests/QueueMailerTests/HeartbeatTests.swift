@@ -1,5 +1,8 @@
-import QueueMailerCore
 import Testing
+import TetherLocking
+import TetherTestKit
+
+@testable import QueueMailerCore
 
 /// The heartbeat renews the leases an instance holds, given as one parameter so that its
 /// statement text never changes, and no lease it does not hold.
@@ -41,5 +44,51 @@ struct HeartbeatTests {
         .enabled(if: TestServersGate.postgres, Comment(rawValue: TestServersGate.postgresMessage)))
     func postgres() async throws {
         try await withFixture(.postgresql, HeartbeatScenarios.renewsOnlyHeldLeases)
+    }
+}
+
+@Suite("Lease keeping")
+struct LeaseKeepingTests {
+    /// A database that is down. Like the real store, a heartbeat for no lease runs no statement.
+    final class DownQueue: MailQueue {
+        struct Down: Error {}
+        let heartbeats = Locked(0)
+
+        func heartbeat(holding ids: [Int64]) async throws -> Int {
+            heartbeats.withLock { $0 += 1 }
+            if ids.isEmpty { return 0 }
+            throw Down()
+        }
+        func claim(limit: Int) async throws -> [ClaimedRequest] { throw Down() }
+        func sentAttempt(requestID: Int64) async throws -> Int? { throw Down() }
+        func write(_ results: [AttemptResult]) async throws -> Int { throw Down() }
+        func reapExpired() async throws -> Int { throw Down() }
+        func unfinishedCount() async throws -> Int { throw Down() }
+        func scheduledLater() async throws -> (count: Int, nextIn: Duration?) { throw Down() }
+    }
+
+    @Test("with no lease held the heartbeat stays away from the database, and a database down stays down")
+    func idleHeartbeat() async {
+        let clock = ManualClock()
+        let queue = DownQueue()
+        var settings = QueueSettings()
+        settings.lease = .seconds(30)
+        let service = MailerService(
+            queue: queue, transport: RelayProbeTests.ProbeScript(failures: 0), settings: settings,
+            classifier: OutcomeClassifier(maximumHint: .seconds(60)) { _ in .seconds(1) },
+            databaseBackoff: { _ in .seconds(1) }, logger: LogCapture().logger(), metrics: MailerMetrics(queue: "q"),
+            clock: clock)
+        service.health.failed("claim", DownQueue.Down(), retryIn: .seconds(1))
+        let done = StopSignal()
+        let keeper = Task { await service.keepLeases(until: done) }
+        for _ in 0..<3 {
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(10))
+        }
+        await clock.waitForSleepers(1)
+        #expect(queue.heartbeats.withLock { $0 } == 0)
+        #expect(!service.health.up, "nothing reached the database: it is not back")
+        done.fire()
+        await keeper.value
     }
 }

@@ -50,10 +50,19 @@ struct ExecutorPoolTests {
             async let running: Void = pool.run()
             _ = try await borrowOnOwnThread(pool)
             _ = await pool.reconnect()
-            let matched = try await borrowOnOwnThread(pool)
+            // One task at a time: tasks running side by side on two busy cores can settle on
+            // each other's threads for a while (a session that ends before its caller suspends
+            // leaves the caller where it was), which says nothing about the pool's marks. Each
+            // task starts on an idle connection thread, most often not that of the connection
+            // used last: without the marks it would get the one used last.
+            var borrows: [(onConnectionThread: Int, matched: Int)] = []
+            for _ in 0..<3 {
+                borrows.append(try await borrowOnOwnThread(pool, tasks: 1))
+            }
             await pool.shutdown()
             await running
-            #expect(matched > 3 * 100 / 2)
+            #expect(borrows.allSatisfy { $0.matched == $0.onConnectionThread }, "\(borrows)")
+            #expect(borrows.allSatisfy { $0.onConnectionThread >= 90 }, "\(borrows)")
         }
     }
 
@@ -64,22 +73,39 @@ struct ExecutorPoolTests {
         return try ConnectionPool(factory: ODBCConnectionFactory(), target: connectString, configuration: configuration)
     }
 
-    /// How many of 3 × 100 borrows by preferring tasks got the connection of their own thread.
-    private func borrowOnOwnThread(_ pool: ConnectionPool<ODBCConnectionFactory>) async throws -> Int {
-        try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<3 {
+    /// The threads of the pool's three connections, borrowed all at once.
+    private func threadsOfConnections(in pool: ConnectionPool<ODBCConnectionFactory>) async throws -> Set<Int32> {
+        try await pool.withConnection { a in
+            try await pool.withConnection { b in
+                try await pool.withConnection { c in Set([a, b, c].map(\.threadID)) }
+            }
+        }
+    }
+
+    /// Of `tasks` × 100 borrows by preferring tasks: how many were made on a thread of one of
+    /// the pool's connections, and how many of those got that thread's connection. Suites
+    /// running beside this one have connection threads too, where a task may start.
+    private func borrowOnOwnThread(
+        _ pool: ConnectionPool<ODBCConnectionFactory>, tasks: Int = 3
+    ) async throws -> (onConnectionThread: Int, matched: Int) {
+        let borrows = try await withThrowingTaskGroup(of: [(here: Int32, there: Int32)].self) { group in
+            for _ in 0..<tasks {
                 group.addTask(executorPreference: ConnectionThreadExecutor.shared) {
-                    var matched = 0
+                    var borrows: [(here: Int32, there: Int32)] = []
                     for _ in 0..<100 {
                         let here = ctether_gettid()
-                        matched += try await pool.withConnection { connection in
-                            try await connection.withSession { _ in ctether_gettid() == here ? 1 : 0 }
+                        let there = try await pool.withConnection { connection in
+                            try await connection.withSession { _ in ctether_gettid() }
                         }
+                        borrows.append((here, there))
                     }
-                    return matched
+                    return borrows
                 }
             }
-            return try await group.reduce(0, +)
+            return try await group.reduce(into: []) { $0 += $1 }
         }
+        let poolThreads = try await threadsOfConnections(in: pool)
+        let onPoolThread = borrows.filter { poolThreads.contains($0.here) }
+        return (onPoolThread.count, onPoolThread.filter { $0.here == $0.there }.count)
     }
 }

@@ -88,6 +88,45 @@ struct PoolStateMachineHoldOffTests {
         #expect(machine.expectWait(2, at: .milliseconds(300)).creations.count == 1)
     }
 
+    @Test("attempts that fail together move the hold one step, not one step each")
+    func roundMovesHoldOnce() {
+        var machine = Machine(configuration: Self.configuration())
+        _ = machine.fill(1)
+        let lease = machine.expectLease()
+        let creations = (machine.expectWait(1) + machine.expectWait(2)).creations
+        #expect(creations.count == 2, "with a connection open, attempts run side by side")
+        _ = machine.release(lease, .discard(.broken), now: .zero)
+        for creation in creations {
+            _ = machine.creationAttemptFailed(creation: creation.id, error: Refused(), kind: .other, now: .zero)
+        }
+        #expect(isHeldOff(&machine, at: .milliseconds(999)))
+        #expect(!isHeldOff(&machine, at: .seconds(1)), "the first delay, as after one failed attempt")
+    }
+
+    @Test("an empty pool makes one connection first; the waiters and the minimum behind it follow")
+    func firstConnectionFirst() {
+        var configuration = Self.configuration()
+        configuration.minimumConnections = 3
+        var machine = Machine(configuration: configuration)
+        let minimum = machine.startMinimumCreations()
+        #expect(minimum.creations.count == 1)
+        #expect(machine.expectWait(1).creations.isEmpty)
+        #expect(machine.expectWait(2).creations.isEmpty)
+        let made = machine.created(minimum.creations[0].id)
+        #expect(made.handOffs.map(\.waiter) == [1])
+        #expect(made.creations.count == 2, "up to the minimum of three, one of them for waiter 2")
+    }
+
+    @Test("a reconnect that takes over without a connection keeps callers held off")
+    func reconnectKeepsHold() {
+        var machine = Machine(configuration: Self.configuration())
+        let first = machine.expectWait(1)
+        _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
+        _ = machine.requestSwap(id: 100, kind: .reconnect, now: .milliseconds(100))
+        #expect(isHeldOff(&machine, at: .milliseconds(200)))
+        #expect(machine.expectWait(2, at: .seconds(1)).creations.count == 1)
+    }
+
     @Test("a pool with an open connection never holds callers off")
     func openConnectionNoHold() {
         var machine = Machine(configuration: Self.configuration())

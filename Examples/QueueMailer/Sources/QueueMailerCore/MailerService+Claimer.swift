@@ -41,6 +41,9 @@ extension MailerService {
 
     /// Writes the release of `claimed` directly (the result channel may be closed by now).
     func release(_ claimed: [ClaimedRequest], reason: String) async {
+        guard !claimed.isEmpty else {
+            return
+        }
         let results = claimed.map { classifier.released($0, reason: reason) }
         _ = await withDatabase("release") { try await self.queue.write(results) }
         letGo(results)

@@ -9,6 +9,11 @@ extension MailerService {
         let interval = settings.lease / 3
         while await !workersDone.sleep(for: interval, clock: clock) {
             let ids = held.withLock { Array($0) }
+            // With nothing held the heartbeat has no statement to run: called anyway, it would
+            // count as a database round trip and report a database that is down as back.
+            guard !ids.isEmpty else {
+                continue
+            }
             _ = await withDatabase("heartbeat", stop: workersDone) { try await self.queue.heartbeat(holding: ids) }
         }
     }
