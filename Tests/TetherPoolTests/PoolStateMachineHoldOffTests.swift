@@ -18,8 +18,7 @@ struct PoolStateMachineHoldOffTests {
     @Test("P3: after a failed attempt leaves nothing open, callers fail at once until the hold ends")
     func callersFailDuringHold() {
         var machine = Machine(configuration: Self.configuration())
-        let first = machine.expectWait(1)
-        _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
+        failFirstAttempt(&machine)
         guard case .fail(let error) = machine.acquire(waiter: 2, now: .milliseconds(999)) else {
             Issue.record("a caller within the hold waited or got a connection")
             return
@@ -54,8 +53,7 @@ struct PoolStateMachineHoldOffTests {
     @Test("while nothing connects, one attempt answers every waiter; the rest get theirs once it succeeds")
     func oneAttemptAtATime() {
         var machine = Machine(configuration: Self.configuration())
-        let first = machine.expectWait(1)
-        _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
+        failFirstAttempt(&machine)
         let probe = machine.expectWait(2, at: .seconds(1)).creations
         #expect(probe.count == 1)
         #expect(machine.expectWait(3, at: .seconds(1)).creations.isEmpty)
@@ -79,8 +77,7 @@ struct PoolStateMachineHoldOffTests {
     @Test("a swap's new target is not held off by the old target's failures")
     func swapEndsHold() {
         var machine = Machine(configuration: Self.configuration())
-        let first = machine.expectWait(1)
-        _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
+        failFirstAttempt(&machine)
         let preparing = machine.requestSwap(id: 100, kind: .swap, now: .milliseconds(100)).creations
         _ = machine.created(preparing[0].id, now: .milliseconds(200))
         #expect(machine.current == 2)
@@ -120,8 +117,7 @@ struct PoolStateMachineHoldOffTests {
     @Test("a reconnect that takes over without a connection keeps callers held off")
     func reconnectKeepsHold() {
         var machine = Machine(configuration: Self.configuration())
-        let first = machine.expectWait(1)
-        _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
+        failFirstAttempt(&machine)
         _ = machine.requestSwap(id: 100, kind: .reconnect, now: .milliseconds(100))
         #expect(isHeldOff(&machine, at: .milliseconds(200)))
         #expect(machine.expectWait(2, at: .seconds(1)).creations.count == 1)
@@ -137,6 +133,12 @@ struct PoolStateMachineHoldOffTests {
         #expect(failed.failures.isEmpty, "the waiter still waits for the leased connection")
         #expect(lease.connectionID == opened[0])
         #expect(!isHeldOff(&machine, at: .milliseconds(1)))
+    }
+
+    /// Waiter 1's attempt fails at 0 with nothing open: the hold starts, one second long.
+    private func failFirstAttempt(_ machine: inout Machine) {
+        let first = machine.expectWait(1)
+        _ = machine.creationAttemptFailed(creation: first.creations[0].id, error: Refused(), kind: .other, now: .zero)
     }
 
     /// Whether a caller at `now` is failed at once without an attempt.
