@@ -8,7 +8,8 @@ pg_bin=/usr/lib/postgresql/15/bin
 data="$dir/pg/data"
 case "$action" in
     stop) runuser -u postgres -- "$pg_bin/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null ;;
-    start) runuser -u postgres -- "$pg_bin/pg_ctl" -D "$data" -l "$dir/pg/postgres.log" -w start >/dev/null
+    start) runuser -u postgres -- "$pg_bin/pg_ctl" -D "$data" -l "$dir/pg/postgres.log" \
+               -o "$(cat "$dir/pg/options")" -w start >/dev/null
            head -1 "$data/postmaster.pid" >> "$dir/pids" ;;
     restart) runuser -u postgres -- "$pg_bin/pg_ctl" -D "$data" -l "$dir/pg/postgres.log" -m "$mode" -w restart >/dev/null
            head -1 "$data/postmaster.pid" >> "$dir/pids" ;;

@@ -52,9 +52,10 @@ start_postgres() {
     chown postgres "$dir/pg/pwfile"
     as_postgres "$pg_bin/initdb" -D "$data" -U postgres --pwfile="$dir/pg/pwfile" \
         --auth-local=trust --auth-host=scram-sha-256 >"$dir/logs/initdb.log" 2>&1
+    # Kept for scripts/pg-ctl.sh: a plain `pg_ctl start` would forget them and listen on 5432.
+    echo "-p $port -k $sockets -c listen_addresses=127.0.0.1 -c max_connections=200" > "$dir/pg/options"
     as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$dir/pg/postgres.log" -w -t 60 \
-        -o "-p $port -k $sockets -c listen_addresses=127.0.0.1 -c max_connections=200" start \
-        >"$dir/logs/pg_ctl.log" 2>&1
+        -o "$(cat "$dir/pg/options")" start >"$dir/logs/pg_ctl.log" 2>&1
     head -1 "$data/postmaster.pid" >> "$dir/pids"
     local sql="psql -q -v ON_ERROR_STOP=1 -h $sockets -p $port -U postgres -d postgres"
     as_postgres $sql -c "CREATE ROLE tether LOGIN SUPERUSER PASSWORD '$pg_password'" \

@@ -9,7 +9,7 @@ extension ConnectionPool {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.maintain() }
-                perform(state.withLock { $0.effects(for: $0.machine.startMinimumCreations()) })
+                perform(state.withLock { $0.effects(for: $0.machine.startMinimumCreations(now: clock.elapsed())) })
                 while let job = await jobs.next() {
                     group.addTask { await self.execute(job) }
                 }

@@ -18,9 +18,12 @@ extension PoolStateMachine {
         generation.open == 0 ? 1 : Int.max
     }
 
-    /// Starts creations until the current generation holds ``PoolConfiguration/minimumConnections``.
-    mutating func startMinimumCreations() -> [Action] {
-        guard lifecycle == .running, !credentialsRefused, let generation = generations[current] else {
+    /// Starts creations until the current generation holds ``PoolConfiguration/minimumConnections``;
+    /// none during a hold-off.
+    mutating func startMinimumCreations(now: Duration) -> [Action] {
+        guard lifecycle == .running, !credentialsRefused, let generation = generations[current],
+            !(isUnavailable && holdOff.holds(at: now))
+        else {
             return []
         }
         let wanted =
@@ -67,6 +70,11 @@ extension PoolStateMachine {
         if case .preparing(let swap) = generation.phase {
             slot.state = .prepared
             slots[slotID] = slot
+            // The first connection showed that the target answers: the rest of the minimum follows.
+            let missing = (swaps[swap]?.wanted ?? 1) - (generation.open + 1) - generation.creating
+            if missing > 0 {
+                return (0..<missing).map { _ in startCreation(creation.generation, purpose: .prepare) }
+            }
             return generation.creating == 0 ? promote(swap: swap, now: now) : []
         }
         slots[slotID] = slot
@@ -79,7 +87,7 @@ extension PoolStateMachine {
             actions += retireSlot(old)
         }
         // The first connection is made: the waiters and the minimum behind it get theirs now.
-        return wasFirst ? actions + startDemandCreations() + startMinimumCreations() : actions
+        return wasFirst ? actions + startDemandCreations() + startMinimumCreations(now: now) : actions
     }
 
     /// One attempt of creation `id` failed; `retry` says whether the creation is still wanted.
@@ -125,7 +133,10 @@ extension PoolStateMachine {
                 }
             }
         }
-        let retry = kind != .authentication && isWanted(creation)
+        // With nothing open the hold paces the next attempt, the minimum's too: a creation
+        // sleeping between its own retries would keep callers waiting behind no attempt.
+        let paced = creation.generation == current && generations[current]?.open == 0
+        let retry = kind != .authentication && !paced && isWanted(creation)
         if !retry {
             abandonCreation(id)
         }

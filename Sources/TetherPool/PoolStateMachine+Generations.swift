@@ -18,16 +18,17 @@ extension PoolStateMachine {
         lastNumber += 1
         latest = lastNumber
         generations[latest] = Generation(number: latest, phase: .preparing(swap: id))
-        swaps[id] = SwapProgress(generation: latest, kind: kind, startedAt: now)
-        counters.swaps += 1
         // A swap makes at least one connection before it takes over, also in a pool without a
         // minimum: a new target that refuses the credentials then changes nothing (see
-        // ``creationAttemptFailed(creation:error:kind:now:)``). A reconnect makes the minimum.
+        // ``creationAttemptFailed(creation:error:kind:now:random:)``). A reconnect makes the minimum.
         let wanted = kind == .swap ? max(1, configuration.minimumConnections) : configuration.minimumConnections
+        swaps[id] = SwapProgress(generation: latest, kind: kind, wanted: wanted, startedAt: now)
+        counters.swaps += 1
         if wanted == 0 {
             return actions + promote(swap: id, now: now)
         }
-        return actions + (0..<wanted).map { _ in startCreation(latest, purpose: .prepare) }
+        // One first: a target that is down or refuses the password gets one login, not the minimum.
+        return actions + [startCreation(latest, purpose: .prepare)]
     }
 
     /// The preparing generation of `swap` takes over and every older one starts draining.
@@ -44,13 +45,10 @@ extension PoolStateMachine {
         swap.promoted = true
         swap.retiring = Set(generations.keys.filter { $0 != current })
         swaps[id] = swap
-        // A swap takes over with a connection made; a reconnect may take over with none, and
-        // then says nothing yet about its target: callers stay held off until one answers.
-        if generation.open > 0 {
-            lastFailure = nil
-            credentialsRefused = false
-            holdOff.reset()
-        }
+        // A new start: one attempt at a time while nothing is open keeps it from a burst.
+        lastFailure = nil
+        credentialsRefused = false
+        holdOff.reset()
         var actions = retire(previous, by: id, drainTimeout: drainTimeout, now: now)
         let prepared = slots.values.filter { $0.generation == current && $0.state == .prepared }.map(\.id)
         for slotID in prepared {

@@ -8,7 +8,7 @@ extension PoolStateMachine {
             return []
         }
         return closeIdleConnections(now: now) + pingIdleConnections(now: now) + replaceAgedConnections(now: now)
-            + startMinimumCreations()
+            + startMinimumCreations(now: now)
     }
 
     /// Lends every connection idle for ``PoolConfiguration/keepAliveInterval`` to the pool

@@ -97,6 +97,8 @@ struct PoolStateMachine {
     struct SwapProgress {
         let generation: Int
         let kind: SwapKind
+        /// Connections the new generation makes before it takes over.
+        let wanted: Int
         let startedAt: Duration
         var promoted = false
         var retiring: Set<Int> = []

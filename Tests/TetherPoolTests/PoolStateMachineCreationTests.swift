@@ -32,20 +32,32 @@ struct PoolStateMachineCreationTests {
     @Test("creation stops retrying on an authentication failure")
     func authenticationStopsRetrying() {
         var machine = Machine(configuration: .testing(minimum: 1))
-        let actions = machine.startMinimumCreations()
+        let actions = machine.startMinimumCreations(now: .zero)
         let (_, retry) = machine.creationAttemptFailed(
             creation: actions.creations[0].id, error: Refused(), kind: .authentication, now: .zero)
         #expect(!retry)
         #expect(machine.gauges.creating == 0)
     }
 
-    @Test("creation for the minimum keeps retrying on other failures")
+    @Test("creation for the minimum keeps retrying on other failures while a connection is open")
     func minimumKeepsRetrying() {
+        var machine = Machine(configuration: .testing(minimum: 2))
+        let first = machine.startMinimumCreations(now: .zero)
+        let second = machine.created(first.creations[0].id).creations
+        let (_, retry) = machine.creationAttemptFailed(
+            creation: second[0].id, error: Refused(), kind: .other, now: .zero)
+        #expect(retry)
+    }
+
+    @Test("with nothing open, the minimum's next attempt waits for the hold and a maintenance tick")
+    func minimumPacedByHold() {
         var machine = Machine(configuration: .testing(minimum: 1))
-        let actions = machine.startMinimumCreations()
+        let actions = machine.startMinimumCreations(now: .zero)
         let (_, retry) = machine.creationAttemptFailed(
             creation: actions.creations[0].id, error: Refused(), kind: .other, now: .zero)
-        #expect(retry)
+        #expect(!retry, "no creation sleeps between retries while callers could wait behind it")
+        #expect(machine.maintenanceTick(now: .milliseconds(100)).creations.isEmpty, "within the hold")
+        #expect(machine.maintenanceTick(now: .seconds(1)).creations.count == 1)
     }
 
     @Test("P4: a failed creation frees its slot for the next caller")
@@ -101,7 +113,7 @@ extension PoolStateMachineCreationTests {
     @Test("after refused credentials the minimum is not refilled until a swap")
     func refusedCredentialsPauseMinimum() {
         var machine = Machine(configuration: .testing(minimum: 1))
-        let actions = machine.startMinimumCreations()
+        let actions = machine.startMinimumCreations(now: .zero)
         _ = machine.creationAttemptFailed(
             creation: actions.creations[0].id, error: Refused(), kind: .authentication, now: .zero)
         let tick = machine.maintenanceTick(now: .seconds(1))

@@ -105,7 +105,7 @@ struct PoolStateMachineHoldOffTests {
         var configuration = Self.configuration()
         configuration.minimumConnections = 3
         var machine = Machine(configuration: configuration)
-        let minimum = machine.startMinimumCreations()
+        let minimum = machine.startMinimumCreations(now: .zero)
         #expect(minimum.creations.count == 1)
         #expect(machine.expectWait(1).creations.isEmpty)
         #expect(machine.expectWait(2).creations.isEmpty)
@@ -114,13 +114,29 @@ struct PoolStateMachineHoldOffTests {
         #expect(made.creations.count == 2, "up to the minimum of three, one of them for waiter 2")
     }
 
-    @Test("a reconnect that takes over without a connection keeps callers held off")
-    func reconnectKeepsHold() {
+    @Test("a reconnect ends the hold; callers then make one attempt at a time, not a burst")
+    func reconnectEndsHold() {
         var machine = Machine(configuration: Self.configuration())
         failFirstAttempt(&machine)
         _ = machine.requestSwap(id: 100, kind: .reconnect, now: .milliseconds(100))
-        #expect(isHeldOff(&machine, at: .milliseconds(200)))
-        #expect(machine.expectWait(2, at: .seconds(1)).creations.count == 1)
+        #expect(machine.expectWait(2, at: .milliseconds(200)).creations.count == 1)
+        #expect(machine.expectWait(3, at: .milliseconds(200)).creations.isEmpty)
+    }
+
+    @Test("a swap prepares its first connection alone, then the rest of the minimum")
+    func swapPreparesOneFirst() {
+        var configuration = Self.configuration()
+        configuration.minimumConnections = 3
+        var machine = Machine(configuration: configuration)
+        _ = machine.fill(3)
+        let first = machine.requestSwap(id: 100, kind: .swap, now: .zero).creations
+        #expect(first.count == 1)
+        let rest = machine.created(first[0].id).creations
+        #expect(rest.count == 2)
+        _ = machine.created(rest[0].id)
+        #expect(machine.current == 1, "not before the minimum is made")
+        _ = machine.created(rest[1].id)
+        #expect(machine.current == 2)
     }
 
     @Test("a pool with an open connection never holds callers off")

@@ -29,7 +29,9 @@ public final class DatabaseHealth: Sendable {
             metrics.setGauge("database_up", 0, help: Self.gaugeHelp)
             logger.error("database_lost", ["operation": operation, "error": "\(error)"])
         } else {
-            logger.debug("database_retry", ["operation": operation, "retry_in": DurationText.format(delay)])
+            logger.debug(
+                "database_retry",
+                ["operation": operation, "retry_in": DurationText.format(delay), "error": "\(error)"])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TetherODBC
 import TetherPool
 import TetherSMTP
@@ -11,6 +12,9 @@ final class ServiceRunner: Sendable {
     let logger: MailerLogger
     let metrics: MailerMetrics
     let owner: String
+    /// Reload swaps of the database pool still under way: a reconnect meanwhile would supersede
+    /// them and drop the new settings.
+    private let databaseSwapsPending = Atomic<Int>(0)
 
     init(configuration: MailerConfiguration, configFile: String?, logger: MailerLogger) {
         self.configuration = configuration
@@ -114,8 +118,14 @@ final class ServiceRunner: Sendable {
             queue: store, transport: transport, settings: configuration.queue,
             classifier: classifier, databaseBackoff: { RetrySettings.delay(after: $0, policy: databasePolicy) },
             logger: serviceLogger, metrics: metrics, clock: ContinuousClock(),
-            databaseRecovered: { [logger] in
-                // The database came back, maybe after a failover: replace every connection.
+            databaseRecovered: { [logger, self] in
+                // The database came back, maybe after a failover: replace every connection,
+                // unless a reload's swap still tries its new target; it replaces them all once
+                // that answers, and a reconnect would throw the new settings away.
+                guard self.databaseSwapsPending.load(ordering: .acquiring) == 0 else {
+                    logger.info("reconnect_skipped", ["reason": "a reload's database swap is under way"])
+                    return
+                }
                 let report = await databasePool.reconnect()
                 logger.info("reconnected", Self.fields("database", report))
             }, relay: relay)
@@ -143,7 +153,7 @@ final class ServiceRunner: Sendable {
         }
         // Side by side: a new database that is out of reach keeps its swap preparing (the pool
         // tries it while the current one serves) and must not hold back the relay's.
-        async let database: SwapReport? = sameTables ? pools.database.swap(to: connectString) : nil
+        async let database: SwapReport? = sameTables ? swapDatabase(pools.database, to: connectString) : nil
         logSwap("relay", await pools.relay.swap(to: updated.relay.smtpConfiguration()))
         gate.relaySwapped()
         if let report = await database {
@@ -153,6 +163,14 @@ final class ServiceRunner: Sendable {
         if updated.queue != configuration.queue {
             logger.warning("restart_needed", ["reason": "queue settings change only on restart"])
         }
+    }
+
+    private func swapDatabase(
+        _ pool: ConnectionPool<ODBCConnectionFactory>, to target: ODBCConnectString
+    ) async -> SwapReport {
+        databaseSwapsPending.add(1, ordering: .releasing)
+        defer { databaseSwapsPending.subtract(1, ordering: .releasing) }
+        return await pool.swap(to: target)
     }
 
     /// A swap whose new target refused the credentials (or stayed out of reach) changed nothing:

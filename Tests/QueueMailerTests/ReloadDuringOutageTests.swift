@@ -1,0 +1,98 @@
+import Foundation
+import Glibc
+import QueueMailerCore
+import Testing
+import TetherTestKit
+
+extension MailerIntegration {
+    /// SIGHUP while PostgreSQL (a cluster of the test's own) is down, to a database that does
+    /// not answer; then the old database comes back.
+    @Suite(
+        "SIGHUP during a database outage",
+        .enabled(if: TestServersGate.postgres, Comment(rawValue: TestServersGate.postgresMessage)))
+    struct ReloadDuringOutageTests {
+        @Test("the database coming back does not reconnect over a reload's swap still trying its target")
+        func reconnectKeepsReloadSwap() async throws {
+            let servers = try await PrivateServers.start()
+            do {
+                try await outageScenario(servers)
+            } catch {
+                await servers.stop()
+                throw error
+            }
+            await servers.stop()
+        }
+
+        private func outageScenario(_ servers: PrivateServers) async throws {
+            let relay = try SlowLoopbackRelay(finalReplyDelay: .milliseconds(60))
+            // A listener of ours that never accepts: the reload's database, out of reach.
+            let silent = try LoopbackListener()
+            defer {
+                relay.close()
+                silent.close()
+            }
+            let connectString = try #require(servers.environment["TETHER_PG_DSN"])
+            let fixture = try await StoreFixture.make(postgres: connectString)
+            _ = try await fixture.store().enqueue((1...60).map { sampleRequest("hup-pg-\($0)") }, defaultMaxAttempts: 5)
+            let schema = String(fixture.schema.prefix.dropLast())
+            let directory = NSTemporaryDirectory() + "queue-mailer-reload-" + UUID().uuidString.prefix(8)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let config = directory + "/mailer.json"
+            try writeConfig(config, connectString: connectString, schema: schema, relayPort: relay.port)
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUEUE_MAILER_") }
+            environment["QUEUE_MAILER_CONFIG"] = config
+            let log = directory + "/mailer.log"
+            let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
+            let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+            try await waitUntil("three sends", log: logText) { relay.acceptedCount >= 3 }
+            try await servers.postgres("stop")
+            try await waitUntil("database_lost", log: logText) { logText().contains("event=database_lost") }
+            let unreachable = connectString.replacingOccurrences(
+                of: #"Port=\d+"#, with: "Port=\(silent.port)", options: .regularExpression)
+            try writeConfig(config, connectString: unreachable, schema: schema, relayPort: relay.port)
+            kill(pid, SIGHUP)
+            try await servers.postgres("start")
+            try await waitUntil("database_back", log: logText) { logText().contains("event=database_back") }
+            let sentBefore = relay.acceptedCount
+            try await waitUntil("three more sends", log: logText) { relay.acceptedCount >= sentBefore + 3 }
+            kill(pid, SIGTERM)
+            let status = await ChildProcess.wait(pid)
+            let output = logText()
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("event=reconnect_skipped"), "\(output)")
+            #expect(!output.contains("event=reconnected"), "\(output)")
+            // The swap was still trying its target when the shutdown, not a reconnect, ended it.
+            let swap = output.split(separator: "\n").first { $0.contains("event=swapped pool=database") }
+            #expect(swap?.contains("superseded=true") == true, "\(output)")
+            let reconnected = try await StoreFixture.reconnect(fixture)
+            let states = try await reconnected.store().status().requestsByState
+            #expect(states["done"] == relay.acceptedCount)
+            try await expectQueueSettled(reconnected)
+            await reconnected.tearDown()
+        }
+
+        private func writeConfig(_ path: String, connectString: String, schema: String, relayPort: Int) throws {
+            let config: JSONValue = .object([
+                "database": .object(["connect_string": .string(connectString), "schema": .string(schema)]),
+                "relay": .object([
+                    "host": .string("127.0.0.1"), "port": .number(Double(relayPort)), "tls": .string("none"),
+                ]),
+                "queue": .object(["concurrency": .number(1), "poll_interval": .string("50ms")]),
+                "log": .object(["level": .string("debug")]),
+            ])
+            try Data(config.compactText.utf8).write(to: URL(fileURLWithPath: path))
+        }
+
+        private func waitUntil(_ what: String, log: () -> String, _ condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !condition() {
+                guard ContinuousClock.now < deadline else {
+                    throw ChildProcess.Failure(
+                        description: "timed out waiting for \(what); the mailer's log:\n\(log())")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+}
