@@ -120,6 +120,7 @@ public final class ODBCConnection: Sendable {
                 defer { thread.endSessionHere() }
                 return try core.runSession(token, body)
             }
+            // Not yet: a session ending before its caller suspends leaves it on its thread: tasks can stay crossed.
             // `body` does not escape: the caller waits until the thread has run it. Taking it
             // non-escaping spares every session a heap allocation for the caller's closure.
             return try await withoutActuallyEscaping(body) { body in

@@ -13,6 +13,8 @@ struct AttemptHoldOff {
     private var backoff: Backoff
     /// When callers may start an attempt again; nil while no attempt failed since the last success.
     private(set) var until: Duration?
+    /// Whether a reconnect cut a hold short since the last connection was made.
+    private var lifted = false
 
     init(policy: ReconnectPolicy) {
         backoff = Backoff(policy: policy)
@@ -28,9 +30,24 @@ struct AttemptHoldOff {
         until = now + backoff.next(using: &random)
     }
 
+    /// Whether an attempt may start at `now` for a reconnect: always outside a hold; within one,
+    /// once per run of failures (the hold is cut short), so that a caller that reconnects after
+    /// every failure gets no more logins than the hold allows.
+    mutating func lift(at now: Duration) -> Bool {
+        guard holds(at: now) else {
+            return true
+        }
+        guard !lifted else {
+            return false
+        }
+        lifted = true
+        until = nil
+        return true
+    }
+
     /// A connection was made, or a new target took over: the next failure starts a new run.
     mutating func reset() {
-        if until != nil {
+        if until != nil || lifted {
             self = AttemptHoldOff(policy: backoff.policy)
         }
     }

@@ -21,7 +21,12 @@ extension PoolStateMachine {
         // A swap makes at least one connection before it takes over, also in a pool without a
         // minimum: a new target that refuses the credentials then changes nothing (see
         // ``creationAttemptFailed(creation:error:kind:now:random:)``). A reconnect makes the minimum.
-        let wanted = kind == .swap ? max(1, configuration.minimumConnections) : configuration.minimumConnections
+        var wanted = kind == .swap ? max(1, configuration.minimumConnections) : configuration.minimumConnections
+        if kind == .reconnect, isUnavailable, !holdOff.lift(at: now) {
+            // Held, and this outage's early attempt is spent: take over with nothing made; the
+            // minimum follows after the hold.
+            wanted = 0
+        }
         swaps[id] = SwapProgress(generation: latest, kind: kind, wanted: wanted, startedAt: now)
         counters.swaps += 1
         if wanted == 0 {
@@ -45,10 +50,13 @@ extension PoolStateMachine {
         swap.promoted = true
         swap.retiring = Set(generations.keys.filter { $0 != current })
         swaps[id] = swap
-        // A new start: one attempt at a time while nothing is open keeps it from a burst.
-        lastFailure = nil
-        credentialsRefused = false
-        holdOff.reset()
+        // With a connection made the new target answers; a reconnect that took over with none
+        // says nothing yet about its target (see ``requestSwap(id:kind:now:)`` for its attempt).
+        if generation.open > 0 {
+            lastFailure = nil
+            credentialsRefused = false
+            holdOff.reset()
+        }
         var actions = retire(previous, by: id, drainTimeout: drainTimeout, now: now)
         let prepared = slots.values.filter { $0.generation == current && $0.state == .prepared }.map(\.id)
         for slotID in prepared {

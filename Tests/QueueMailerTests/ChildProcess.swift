@@ -41,6 +41,18 @@ enum ChildProcess {
         }
     }
 
+    /// Runs `body` with the child `pid`; if `body` throws, kills the child and reaps it, so a
+    /// failed test leaves no program of its own running.
+    static func killing<R>(_ pid: pid_t, _ body: () async throws -> R) async throws -> R {
+        do {
+            return try await body()
+        } catch {
+            kill(pid, SIGKILL)
+            _ = await wait(pid)
+            throw error
+        }
+    }
+
     /// Runs `path` to completion and returns its exit status.
     static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil, log: String)
         async throws -> Int32

@@ -45,17 +45,16 @@ extension MailerIntegration {
             let log = directory + "/mailer.log"
             let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
             let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-            try await waitUntil("three sends", log: logText) { relay.acceptedCount >= 3 }
-            try await servers.postgres("stop")
-            try await waitUntil("database_lost", log: logText) { logText().contains("event=database_lost") }
-            let unreachable = connectString.replacingOccurrences(
-                of: #"Port=\d+"#, with: "Port=\(silent.port)", options: .regularExpression)
-            try writeConfig(config, connectString: unreachable, schema: schema, relayPort: relay.port)
-            kill(pid, SIGHUP)
-            try await servers.postgres("start")
-            try await waitUntil("database_back", log: logText) { logText().contains("event=database_back") }
-            let sentBefore = relay.acceptedCount
-            try await waitUntil("three more sends", log: logText) { relay.acceptedCount >= sentBefore + 3 }
+            try await ChildProcess.killing(pid) {
+                try await waitUntil("three sends", log: logText) { relay.acceptedCount >= 3 }
+                try await reloadDuringOutage(pid, servers, log: logText) {
+                    let unreachable = connectString.replacingOccurrences(
+                        of: #"Port=\d+"#, with: "Port=\(silent.port)", options: .regularExpression)
+                    try writeConfig(config, connectString: unreachable, schema: schema, relayPort: relay.port)
+                }
+                let sentBefore = relay.acceptedCount
+                try await waitUntil("three more sends", log: logText) { relay.acceptedCount >= sentBefore + 3 }
+            }
             kill(pid, SIGTERM)
             let status = await ChildProcess.wait(pid)
             let output = logText()
@@ -70,6 +69,19 @@ extension MailerIntegration {
             #expect(states["done"] == relay.acceptedCount)
             try await expectQueueSettled(reconnected)
             await reconnected.tearDown()
+        }
+
+        /// Stops the database, reloads the mailer with `rewrite` meanwhile,
+        /// starts the database again and waits until the mailer finds it back.
+        private func reloadDuringOutage(
+            _ pid: pid_t, _ servers: PrivateServers, log: () -> String, rewrite: () throws -> Void
+        ) async throws {
+            try await servers.postgres("stop")
+            try await waitUntil("database_lost", log: log) { log().contains("event=database_lost") }
+            try rewrite()
+            kill(pid, SIGHUP)
+            try await servers.postgres("start")
+            try await waitUntil("database_back", log: log) { log().contains("event=database_back") }
         }
 
         private func writeConfig(_ path: String, connectString: String, schema: String, relayPort: Int) throws {

@@ -63,10 +63,12 @@ extension MailerIntegration {
                 environment["QUEUE_MAILER_CONFIG"] = config
                 let log = directory + "/mailer.log"
                 let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
-                try await waitUntil { first.acceptedCount >= 3 }
-                try writeConfig(config, connectString: try newDatabase(fixture), port: second.port)
-                kill(pid, SIGHUP)
-                try await waitUntil { second.acceptedCount >= 3 }
+                try await ChildProcess.killing(pid) {
+                    try await waitUntil { first.acceptedCount >= 3 }
+                    try writeConfig(config, connectString: try newDatabase(fixture), port: second.port)
+                    kill(pid, SIGHUP)
+                    try await waitUntil { second.acceptedCount >= 3 }
+                }
                 kill(pid, SIGTERM)
                 let status = await ChildProcess.wait(pid)
                 output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

@@ -114,13 +114,32 @@ struct PoolStateMachineHoldOffTests {
         #expect(made.creations.count == 2, "up to the minimum of three, one of them for waiter 2")
     }
 
-    @Test("a reconnect ends the hold; callers then make one attempt at a time, not a burst")
-    func reconnectEndsHold() {
+    @Test("a reconnect cuts a hold short once per run of failures; reconnecting after each failure does not")
+    func reconnectLiftsHoldOnce() {
         var machine = Machine(configuration: Self.configuration())
         failFirstAttempt(&machine)
         _ = machine.requestSwap(id: 100, kind: .reconnect, now: .milliseconds(100))
-        #expect(machine.expectWait(2, at: .milliseconds(200)).creations.count == 1)
-        #expect(machine.expectWait(3, at: .milliseconds(200)).creations.isEmpty)
+        let attempt = machine.expectWait(2, at: .milliseconds(200)).creations
+        #expect(attempt.count == 1, "one attempt at once")
+        #expect(machine.expectWait(3, at: .milliseconds(200)).creations.isEmpty, "one at a time")
+        _ = machine.creationAttemptFailed(creation: attempt[0].id, error: Refused(), kind: .other, now: .seconds(1))
+        _ = machine.requestSwap(id: 101, kind: .reconnect, now: .milliseconds(1100))
+        #expect(isHeldOff(&machine, at: .milliseconds(1200)), "the early attempt of this outage is spent")
+        #expect(!isHeldOff(&machine, at: .seconds(3)), "the hold grew to two seconds")
+    }
+
+    @Test("a reconnect of a pool with a minimum, held and with its early attempt spent, makes no login")
+    func reconnectWithMinimumHeld() {
+        var configuration = Self.configuration()
+        configuration.minimumConnections = 2
+        var machine = Machine(configuration: configuration)
+        failFirstAttempt(&machine)
+        let first = machine.requestSwap(id: 100, kind: .reconnect, now: .milliseconds(100)).creations
+        #expect(first.count == 1)
+        _ = machine.creationAttemptFailed(
+            creation: first[0].id, error: Refused(), kind: .other, now: .milliseconds(200))
+        #expect(machine.requestSwap(id: 101, kind: .reconnect, now: .milliseconds(300)).creations.isEmpty)
+        #expect(machine.maintenanceTick(now: .seconds(3)).creations.count == 1, "the minimum, after the hold")
     }
 
     @Test("a swap prepares its first connection alone, then the rest of the minimum")
