@@ -73,6 +73,18 @@ struct PrivateServers {
     let directory: String
     let environment: [String: String]
 
+    /// Runs `body` with servers of its own, stopped afterwards whether `body` throws or not.
+    static func with(_ body: (PrivateServers) async throws -> Void) async throws {
+        let servers = try await start()
+        do {
+            try await body(servers)
+        } catch {
+            await servers.stop()
+            throw error
+        }
+        await servers.stop()
+    }
+
     static func start() async throws -> PrivateServers {
         let directory = "/tmp/queue-mailer-servers-" + UUID().uuidString.prefix(8)
         let script = ChildProcess.repositoryRoot + "/scripts/test-servers.sh"

@@ -10,14 +10,7 @@ extension MailerIntegration {
     struct DatabaseRestartTests {
         @Test("M7: the mailer reconnects, resumes claiming, and writes the results held meanwhile")
         func databaseRestart() async throws {
-            let servers = try await PrivateServers.start()
-            do {
-                try await restartScenario(servers)
-            } catch {
-                await servers.stop()
-                throw error
-            }
-            await servers.stop()
+            try await PrivateServers.with(restartScenario)
         }
 
         private func restartScenario(_ servers: PrivateServers) async throws {

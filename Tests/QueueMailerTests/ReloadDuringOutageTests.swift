@@ -13,14 +13,7 @@ extension MailerIntegration {
     struct ReloadDuringOutageTests {
         @Test("the database coming back does not reconnect over a reload's swap still trying its target")
         func reconnectKeepsReloadSwap() async throws {
-            let servers = try await PrivateServers.start()
-            do {
-                try await outageScenario(servers)
-            } catch {
-                await servers.stop()
-                throw error
-            }
-            await servers.stop()
+            try await PrivateServers.with(outageScenario)
         }
 
         private func outageScenario(_ servers: PrivateServers) async throws {

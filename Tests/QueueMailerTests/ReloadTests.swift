@@ -16,7 +16,7 @@ extension MailerIntegration {
         }
 
         @Test(
-            "SIGHUP moves the relay at once; a new database out of reach, or of another dialect, leaves the old one serving",
+            "SIGHUP moves the relay at once; a new database out of reach or of another dialect leaves the old one",
             arguments: ["out-of-reach", "other-dialect"])
         func sighupRelayNotHeldByDatabase(database: String) async throws {
             // A listener of ours that never accepts: a regression could only reach it.

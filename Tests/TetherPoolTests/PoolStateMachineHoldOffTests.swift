@@ -8,8 +8,8 @@ struct PoolStateMachineHoldOffTests {
     struct Refused: Error {}
 
     /// Holds of 1, 2 and 4 seconds, without jitter, so that the test can name the instants.
-    private static func configuration(maximum: Int = 4) -> PoolConfiguration {
-        var configuration = PoolConfiguration.testing(maximum: maximum)
+    private static func configuration(minimum: Int = 0, maximum: Int = 4) -> PoolConfiguration {
+        var configuration = PoolConfiguration.testing(minimum: minimum, maximum: maximum)
         configuration.creationPolicy = try! ReconnectPolicy(
             baseDelay: .seconds(1), multiplier: 2, maximumDelay: .seconds(4), jitter: .none)
         return configuration
@@ -102,9 +102,7 @@ struct PoolStateMachineHoldOffTests {
 
     @Test("an empty pool makes one connection first; the waiters and the minimum behind it follow")
     func firstConnectionFirst() {
-        var configuration = Self.configuration()
-        configuration.minimumConnections = 3
-        var machine = Machine(configuration: configuration)
+        var machine = Machine(configuration: Self.configuration(minimum: 3))
         let minimum = machine.startMinimumCreations(now: .zero)
         #expect(minimum.creations.count == 1)
         #expect(machine.expectWait(1).creations.isEmpty)
@@ -130,9 +128,7 @@ struct PoolStateMachineHoldOffTests {
 
     @Test("a reconnect of a pool with a minimum, held and with its early attempt spent, makes no login")
     func reconnectWithMinimumHeld() {
-        var configuration = Self.configuration()
-        configuration.minimumConnections = 2
-        var machine = Machine(configuration: configuration)
+        var machine = Machine(configuration: Self.configuration(minimum: 2))
         failFirstAttempt(&machine)
         let first = machine.requestSwap(id: 100, kind: .reconnect, now: .milliseconds(100)).creations
         #expect(first.count == 1)
@@ -144,9 +140,7 @@ struct PoolStateMachineHoldOffTests {
 
     @Test("a swap prepares its first connection alone, then the rest of the minimum")
     func swapPreparesOneFirst() {
-        var configuration = Self.configuration()
-        configuration.minimumConnections = 3
-        var machine = Machine(configuration: configuration)
+        var machine = Machine(configuration: Self.configuration(minimum: 3))
         _ = machine.fill(3)
         let first = machine.requestSwap(id: 100, kind: .swap, now: .zero).creations
         #expect(first.count == 1)
