@@ -48,19 +48,23 @@ final class Handoff<T: Sendable>: Sendable {
     }
 
     /// Ends the wait at once with `error`, before or after ``wait(_:)`` began.
-    func abandon(throwing error: any Error) {
-        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+    ///
+    /// - Returns: `false` when the result was delivered first: nothing was abandoned.
+    @discardableResult
+    func abandon(throwing error: any Error) -> Bool {
+        let (abandoned, continuation) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
             switch state {
             case .initial:
                 state = .abandoned(error)
-                return nil
+                return (true, nil)
             case .waiting(let continuation):
                 state = .finished
-                return continuation
+                return (true, continuation)
             case .abandoned, .finished:
-                return nil
+                return (false, nil)
             }
         }
         continuation?.resume(throwing: error)
+        return abandoned
     }
 }

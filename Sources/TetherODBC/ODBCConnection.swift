@@ -46,7 +46,7 @@ public final class ODBCConnection: Sendable {
     ///
     /// Cancelling the calling task returns at once with ``ODBCError/Kind/cancelled``; the
     /// thread finishes the login in the background (bounded by the login timeout), then
-    /// disconnects and ends.
+    /// disconnects and ends. ``ODBCEnvironment/waitForAbandonedLogins()`` waits for such logins.
     ///
     /// - Parameters:
     ///   - connectString: the driver and its attributes.
@@ -68,6 +68,7 @@ public final class ODBCConnection: Sendable {
                 cancelSlot: cancelSlot, resetFlag: resetFlag)
         }
         let login = Handoff<Void>()
+        let abandonedLogins = environment.abandonedLogins
         do {
             try await withTaskCancellationHandler {
                 try await login.wait { login in
@@ -75,11 +76,19 @@ public final class ODBCConnection: Sendable {
                         let result = Result { () throws(ODBCError) in try core.connect(connectString) }
                         if !login.resume(with: result.mapError { $0 }) {
                             core.shutdown()
+                            abandonedLogins.ended(ObjectIdentifier(login))
                         }
                     }
                 }
             } onCancel: {
-                login.abandon(throwing: ODBCError.cancelled("SQLDriverConnectW"))
+                // Counted before it is abandoned, so that the thread's `ended` always comes after.
+                // It may still wait for its turn among logins, then runs up to its timeout.
+                let timeout = Duration.seconds(configuration.loginTimeout.wholeSecondsRoundedUp)
+                let deadline = ContinuousClock.now + LoginGate.longestWait + timeout + .seconds(2)
+                abandonedLogins.abandoned(ObjectIdentifier(login), deadline: deadline)
+                if !login.abandon(throwing: ODBCError.cancelled("SQLDriverConnectW")) {
+                    abandonedLogins.ended(ObjectIdentifier(login))
+                }
             }
         } catch let error as ODBCError where error.kind != .cancelled {
             _ = await thread.stop { $0.shutdown() }

@@ -55,8 +55,22 @@ public struct ODBCConnectionFactory: ConnectionFactory {
             let first = await group.nextResult()
             group.cancelAll()
             let second = await group.nextResult()
-            return try Self.winner(first, second, timeout: timeout)
+            if case .success(nil)? = first, case .success(let late?)? = second {
+                // Finished just after the timer: closed here, so that nothing outlives the attempt.
+                await late.close()
+            }
+            return try Self.winner(first, timeout: timeout)
         }
+    }
+
+    /// Waits for logins abandoned in this factory's environment (see
+    /// ``ODBCEnvironment/waitForAbandonedLogins()``): a pool's `run()` returns only after the
+    /// logins it gave up on have disconnected, each bounded by its login timeout.
+    public func awaitAbandonedAttempts() async {
+        guard let environment = environment ?? (try? ODBCEnvironment.shared.get()) else {
+            return
+        }
+        await environment.waitForAbandonedLogins()
     }
 
     public func close(_ connection: ODBCConnection) async {
@@ -104,21 +118,15 @@ public struct ODBCConnectionFactory: ConnectionFactory {
 }
 
 extension ODBCConnectionFactory {
-    /// The connection when the login finished first; a connection that finished just after
-    /// the timer is closed in the background rather than leaked.
-    private static func winner(
-        _ first: Result<ODBCConnection?, any Error>?, _ second: Result<ODBCConnection?, any Error>?,
-        timeout: Duration
-    ) throws -> ODBCConnection {
+    /// The connection when the login finished first.
+    private static func winner(_ first: Result<ODBCConnection?, any Error>?, timeout: Duration) throws -> ODBCConnection
+    {
         switch first {
         case .success(let connection?)?:
             return connection
         case .failure(let error)?:
             throw error
         default:
-            if case .success(let late?)? = second {
-                Task { await late.close() }
-            }
             throw ODBCError(
                 kind: .timedOut, operation: "SQLDriverConnectW", message: "the login did not finish within \(timeout)")
         }

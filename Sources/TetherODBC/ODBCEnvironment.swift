@@ -15,6 +15,7 @@ public final class ODBCEnvironment: Sendable {
     private let allocatedConnections = Atomic<Int>(0)
     private let leftAllocated = Atomic<Int>(0)
     private let lastRefusal = Locked<ODBCError?>(nil)
+    let abandonedLogins = AbandonedLogins()
 
     /// Allocates an environment and declares ODBC 3 behaviour.
     ///
@@ -59,6 +60,24 @@ public final class ODBCEnvironment: Sendable {
     /// Why the last handle counted in ``connectionHandlesLeftAllocated`` could not be freed:
     /// the refused call and the driver's diagnostics. `nil` while every handle was freed.
     public var lastRefusedRelease: ODBCError? { lastRefusal.withLock { $0 } }
+
+    /// Logins in this environment whose callers stopped waiting (a cancelled task, a pool's
+    /// connect budget spent) and that still run on their threads. Each disconnects and ends
+    /// when its driver returns, which the login timeout bounds.
+    public var abandonedLoginsRunning: Int { abandonedLogins.count }
+
+    /// Waits until every abandoned login has ended, each for at most its login timeout and three
+    /// seconds more (its turn among logins, and a margin). Cancelling the calling task does not shorten the wait, which is cleanup.
+    ///
+    /// Await it before the process exits: a login still inside the driver (and OpenSSL) while
+    /// the process tears those libraries down can crash it. ``ODBCConnectionFactory`` does
+    /// this for a `ConnectionPool` at the end of its `run()`.
+    ///
+    /// - Returns: How many still run: 0 unless a driver overran its login timeout.
+    @discardableResult
+    public func waitForAbandonedLogins() async -> Int {
+        await abandonedLogins.wait()
+    }
 
     func connectionHandleAllocated() {
         allocatedConnections.add(1, ordering: .relaxed)

@@ -57,6 +57,13 @@ public protocol ConnectionFactory: Sendable {
     /// Asked once, when the connection is made. A caller running on that thread is lent this
     /// connection first whenever it is idle.
     func threadAffinity(of connection: Connection) -> ThreadAffinity?
+
+    /// Waits for attempts that went on after the pool stopped waiting for them (a login that
+    /// cannot be interrupted, cancelled at shutdown), so that none outlives the pool.
+    ///
+    /// ``ConnectionPool/run()`` awaits it last, before ``ConnectionPool/shutdown()`` returns;
+    /// it should be bounded by the attempts' own timeouts.
+    func awaitAbandonedAttempts() async
 }
 
 extension ConnectionFactory {
@@ -74,4 +81,7 @@ extension ConnectionFactory {
 
     /// No thread of its own: any caller may take any idle connection.
     public func threadAffinity(of connection: Connection) -> ThreadAffinity? { nil }
+
+    /// Returns at once: nothing of an attempt goes on after its task ends.
+    public func awaitAbandonedAttempts() async {}
 }

@@ -19,6 +19,7 @@ extension ConnectionPool {
             perform(state.withLock { $0.effects(for: $0.settled(now: clock.elapsed()) { $0.shutdown(now: $1) }) })
         }
         jobs.finish()
+        await factory.awaitAbandonedAttempts()
         let waiting = state.withLock { state in
             state.runFinished = true
             defer { state.shutdownWaiters = [] }

@@ -1,0 +1,69 @@
+import Testing
+import TetherODBC
+import TetherPool
+
+/// A login whose caller left runs on inside the driver; these check that it is counted and
+/// waited for, so a process that exits after a pool's shutdown has no login still in OpenSSL.
+@Suite("Abandoned logins", .needsPostgres)
+struct AbandonedLoginTests {
+    @Test("a cancelled login is counted until its thread has disconnected, and waited for")
+    func cancelledLoginIsWaitedFor() async throws {
+        let environment = try ODBCEnvironment()
+        let listener = try SilentListener()
+        defer { listener.close() }
+        var configuration = ODBCConnection.Configuration()
+        configuration.loginTimeout = .seconds(1)
+        let login = Task { [target = try silentTarget(listener)] in
+            try await ODBCConnection.connect(target, environment: environment, configuration: configuration)
+        }
+        #expect(await soon { environment.connectionHandles == 1 })
+        login.cancel()
+        let error = await #expect(throws: ODBCError.self) { try await login.value }
+        #expect(error?.kind == .cancelled)
+        #expect(environment.abandonedLoginsRunning == 1)
+
+        // Cancelling the waiting task does not shorten the wait: it is cleanup.
+        let waiter = Task { await environment.waitForAbandonedLogins() }
+        waiter.cancel()
+        #expect(await waiter.value == 0)
+        #expect(environment.abandonedLoginsRunning == 0)
+        #expect(environment.connectionHandles == 0)
+    }
+
+    @Test("a pool's shutdown returns after the login it abandoned has disconnected")
+    func shutdownWaitsForAbandonedLogin() async throws {
+        let environment = try ODBCEnvironment()
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let configuration = PoolConfiguration.testing.with {
+            $0.minimumConnections = 2
+            $0.connectTimeout = .seconds(2)
+        }
+        let factory = ODBCConnectionFactory(environment: environment)
+        let pool = try ODBCPool(factory: factory, target: try silentTarget(listener), configuration: configuration)
+        let running = Task { await pool.run() }
+        #expect(await soon { environment.connectionHandles == 1 })
+        let started = ContinuousClock.now
+        await pool.shutdown()
+        // Bounded by the login timeout the driver was given (2 s) and the wait's three seconds more.
+        #expect(ContinuousClock.now - started < .seconds(8))
+        #expect(environment.abandonedLoginsRunning == 0)
+        #expect(environment.connectionHandles == 0)
+        await running.value
+    }
+
+    /// Whether `condition` holds within five seconds, polled: a login thread starting is not a
+    /// task this test could wait on.
+    private func soon(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<1000 where !condition() {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return condition()
+    }
+
+    private func silentTarget(_ listener: SilentListener) throws -> ODBCConnectString {
+        var target = try Databases.postgres()
+        target["Port"] = String(listener.port)
+        return target
+    }
+}
