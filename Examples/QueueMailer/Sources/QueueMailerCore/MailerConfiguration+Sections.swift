@@ -4,7 +4,7 @@ extension DatabaseSettings {
         try reader.rejectSecretField()
         try reader.rejectUnknownKeys([
             "connect_string", "dialect", "schema", "password_file", "pool_size", "login_timeout",
-            "swap_drain_timeout", "reconnect_drain_timeout",
+            "swap_drain_timeout", "reconnect_drain_timeout", "login_retry_delay", "login_retry_maximum_delay",
         ])
         var settings = DatabaseSettings()
         if let text = try reader.string("connect_string") {
@@ -36,6 +36,14 @@ extension DatabaseSettings {
         settings.swapDrainTimeout = try reader.duration("swap_drain_timeout") ?? settings.swapDrainTimeout
         settings.reconnectDrainTimeout =
             try reader.duration("reconnect_drain_timeout") ?? settings.reconnectDrainTimeout
+        settings.loginRetryDelay =
+            try reader.duration("login_retry_delay", minimum: .milliseconds(10)) ?? settings.loginRetryDelay
+        settings.loginRetryMaximumDelay =
+            try reader.duration("login_retry_maximum_delay", minimum: .milliseconds(10))
+            ?? settings.loginRetryMaximumDelay
+        guard settings.loginRetryMaximumDelay >= settings.loginRetryDelay else {
+            throw reader.error("login_retry_maximum_delay", "must not be shorter than login_retry_delay")
+        }
         return settings
     }
 }

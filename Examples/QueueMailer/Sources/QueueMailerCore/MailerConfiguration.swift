@@ -50,6 +50,13 @@ public struct DatabaseSettings: Sendable {
     public var swapDrainTimeout: Duration = .seconds(5)
     /// How long a reconnect after the database went away waits for old work. Defaults to 30 seconds.
     public var reconnectDrainTimeout: Duration = .seconds(30)
+    /// After a failed login leaves no connection open, how long the pool holds further logins
+    /// off (database work fails at once meanwhile, and `database_retry` paces its retries); the
+    /// hold grows 1.6-fold with each failed login, up to ``loginRetryMaximumDelay``. Defaults
+    /// to 250 ms.
+    public var loginRetryDelay: Duration = .milliseconds(250)
+    /// The longest hold between failed logins. Defaults to 10 seconds.
+    public var loginRetryMaximumDelay: Duration = .seconds(10)
 
     /// The dialect in force: the configured one, or the one the driver names.
     public var effectiveDialect: SQLDialect {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import TetherODBC
 import TetherPool
+import TetherRetry
 import TetherSMTP
 
 extension ServiceRunner {
@@ -16,8 +17,10 @@ extension ServiceRunner {
         }
     }
 
-    static func databasePoolConfiguration(_ settings: DatabaseSettings) -> PoolConfiguration {
+    static func databasePoolConfiguration(_ settings: DatabaseSettings) throws -> PoolConfiguration {
         var configuration = PoolConfiguration()
+        configuration.creationPolicy = try ReconnectPolicy(
+            baseDelay: settings.loginRetryDelay, maximumDelay: settings.loginRetryMaximumDelay)
         configuration.maximumConnections = settings.poolSize
         configuration.connectTimeout = settings.loginTimeout
         configuration.acquireTimeout = settings.loginTimeout * 2

@@ -27,7 +27,7 @@ final class ServiceRunner: Sendable {
     func run(untilEmpty: Bool) async throws -> Int32 {
         let databasePool = try ConnectionPool(
             factory: ODBCConnectionFactory(), target: try configuration.database.odbcConnectString(),
-            configuration: Self.databasePoolConfiguration(configuration.database))
+            configuration: try Self.databasePoolConfiguration(configuration.database))
         let relayPool = try ConnectionPool(
             factory: SMTPSessionFactory(connector: .tcp), target: configuration.relay.smtpConfiguration(),
             configuration: Self.relayPoolConfiguration(configuration.relay))
