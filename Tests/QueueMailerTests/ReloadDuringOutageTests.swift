@@ -13,10 +13,36 @@ extension MailerIntegration {
     struct ReloadDuringOutageTests {
         @Test("the database coming back does not reconnect over a reload's swap still trying its target")
         func reconnectKeepsReloadSwap() async throws {
-            try await PrivateServers.with(outageScenario)
+            try await PrivateServers.with { servers in
+                let output = try await outageScenario(servers, swapTimeout: nil)
+                #expect(output.contains("event=reconnect_skipped"), "\(output)")
+                #expect(!output.contains("event=reconnected"), "\(output)")
+                // The swap was still trying its target when the shutdown, not a reconnect, ended it.
+                let swap = output.split(separator: "\n").first { $0.contains("event=swapped pool=database") }
+                #expect(swap?.contains("superseded=true") == true, "\(output)")
+            }
         }
 
-        private func outageScenario(_ servers: PrivateServers) async throws {
+        @Test("a reload's swap that times out gives up its target, and the skipped reconnect runs")
+        func timedOutSwapReconnects() async throws {
+            try await PrivateServers.with { servers in
+                let output = try await outageScenario(servers, swapTimeout: "10s")
+                let lines = output.split(separator: "\n").map(String.init)
+                let skipped = lines.firstIndex { $0.contains("event=reconnect_skipped") }
+                let timedOut = lines.firstIndex { $0.contains("event=swap_timed_out pool=database") }
+                let abandoned = lines.firstIndex { $0.contains("event=swap_abandoned pool=database") }
+                let reconnected = lines.firstIndex { $0.contains("event=reconnected pool=database") }
+                #expect(skipped != nil && timedOut != nil && abandoned != nil && reconnected != nil, "\(output)")
+                if let skipped, let timedOut, let abandoned, let reconnected {
+                    #expect(skipped < timedOut && timedOut < abandoned && abandoned < reconnected, "\(output)")
+                }
+            }
+        }
+
+        /// Runs the mailer on `servers`' PostgreSQL, reloads it to a database out of reach while
+        /// PostgreSQL is down, starts PostgreSQL again, waits for three more sends and stops the
+        /// mailer; returns its log once every request is accounted for.
+        private func outageScenario(_ servers: PrivateServers, swapTimeout: String?) async throws -> String {
             let relay = try SlowLoopbackRelay(finalReplyDelay: .milliseconds(60))
             // A listener of ours that never accepts: the reload's database, out of reach.
             let silent = try LoopbackListener()
@@ -32,7 +58,8 @@ extension MailerIntegration {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let config = directory + "/mailer.json"
-            try writeConfig(config, connectString: connectString, schema: schema, relayPort: relay.port)
+            try writeConfig(
+                config, connectString: connectString, schema: schema, relayPort: relay.port, swapTimeout: swapTimeout)
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUEUE_MAILER_") }
             environment["QUEUE_MAILER_CONFIG"] = config
             let log = directory + "/mailer.log"
@@ -43,25 +70,26 @@ extension MailerIntegration {
                 try await reloadDuringOutage(pid, servers, log: logText) {
                     let unreachable = connectString.replacingOccurrences(
                         of: #"Port=\d+"#, with: "Port=\(silent.port)", options: .regularExpression)
-                    try writeConfig(config, connectString: unreachable, schema: schema, relayPort: relay.port)
+                    try writeConfig(
+                        config, connectString: unreachable, schema: schema, relayPort: relay.port,
+                        swapTimeout: swapTimeout)
                 }
                 let sentBefore = relay.acceptedCount
                 try await waitUntil("three more sends", log: logText) { relay.acceptedCount >= sentBefore + 3 }
+                if swapTimeout != nil {
+                    try await waitUntil("the reconnect", log: logText) { logText().contains("event=reconnected") }
+                }
             }
             kill(pid, SIGTERM)
             let status = await ChildProcess.wait(pid)
             let output = logText()
             #expect(status == 0, "\(output)")
-            #expect(output.contains("event=reconnect_skipped"), "\(output)")
-            #expect(!output.contains("event=reconnected"), "\(output)")
-            // The swap was still trying its target when the shutdown, not a reconnect, ended it.
-            let swap = output.split(separator: "\n").first { $0.contains("event=swapped pool=database") }
-            #expect(swap?.contains("superseded=true") == true, "\(output)")
             let reconnected = try await StoreFixture.reconnect(fixture)
             let states = try await reconnected.store().status().requestsByState
             #expect(states["done"] == relay.acceptedCount)
             try await expectQueueSettled(reconnected)
             await reconnected.tearDown()
+            return output
         }
 
         /// Stops the database, reloads the mailer with `rewrite` meanwhile,
@@ -77,9 +105,13 @@ extension MailerIntegration {
             try await waitUntil("database_back", log: log) { log().contains("event=database_back") }
         }
 
-        private func writeConfig(_ path: String, connectString: String, schema: String, relayPort: Int) throws {
+        private func writeConfig(
+            _ path: String, connectString: String, schema: String, relayPort: Int, swapTimeout: String?
+        ) throws {
+            var database: [String: JSONValue] = ["connect_string": .string(connectString), "schema": .string(schema)]
+            database["swap_timeout"] = swapTimeout.map { .string($0) }
             let config: JSONValue = .object([
-                "database": .object(["connect_string": .string(connectString), "schema": .string(schema)]),
+                "database": .object(database),
                 "relay": .object([
                     "host": .string("127.0.0.1"), "port": .number(Double(relayPort)), "tls": .string("none"),
                 ]),

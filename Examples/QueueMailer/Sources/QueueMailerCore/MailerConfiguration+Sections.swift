@@ -5,6 +5,7 @@ extension DatabaseSettings {
         try reader.rejectUnknownKeys([
             "connect_string", "dialect", "schema", "password_file", "pool_size", "login_timeout",
             "swap_drain_timeout", "reconnect_drain_timeout", "login_retry_delay", "login_retry_maximum_delay",
+            "swap_timeout",
         ])
         var settings = DatabaseSettings()
         if let text = try reader.string("connect_string") {
@@ -34,6 +35,7 @@ extension DatabaseSettings {
         settings.loginTimeout =
             try reader.duration("login_timeout", minimum: .milliseconds(100)) ?? settings.loginTimeout
         settings.swapDrainTimeout = try reader.duration("swap_drain_timeout") ?? settings.swapDrainTimeout
+        settings.swapTimeout = try reader.duration("swap_timeout", minimum: .seconds(1)) ?? settings.swapTimeout
         settings.reconnectDrainTimeout =
             try reader.duration("reconnect_drain_timeout") ?? settings.reconnectDrainTimeout
         settings.loginRetryDelay =

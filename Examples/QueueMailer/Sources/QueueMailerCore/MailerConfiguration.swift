@@ -48,6 +48,9 @@ public struct DatabaseSettings: Sendable {
     public var loginTimeout: Duration = .seconds(5)
     /// How long a hot swap (SIGHUP) waits for work on old connections. Defaults to 5 seconds.
     public var swapDrainTimeout: Duration = .seconds(5)
+    /// How long a hot swap (SIGHUP) may try the new database before it is given up and the
+    /// current one kept. Defaults to 60 seconds.
+    public var swapTimeout: Duration = .seconds(60)
     /// How long a reconnect after the database went away waits for old work. Defaults to 30 seconds.
     public var reconnectDrainTimeout: Duration = .seconds(30)
     /// After a failed login leaves no connection open, how long the pool holds further logins

@@ -14,7 +14,9 @@ final class ServiceRunner: Sendable {
     let owner: String
     /// Reload swaps of the database pool still under way: a reconnect meanwhile would supersede
     /// them and drop the new settings.
-    private let databaseSwapsPending = Atomic<Int>(0)
+    let databaseSwapsPending = Atomic<Int>(0)
+    /// The database came back while a reload's swap was under way, and was not reconnected to.
+    let reconnectSkipped = Atomic<Bool>(false)
 
     init(configuration: MailerConfiguration, configFile: String?, logger: MailerLogger) {
         self.configuration = configuration
@@ -123,6 +125,7 @@ final class ServiceRunner: Sendable {
                 // unless a reload's swap still tries its new target; it replaces them all once
                 // that answers, and a reconnect would throw the new settings away.
                 guard self.databaseSwapsPending.load(ordering: .acquiring) == 0 else {
+                    self.reconnectSkipped.store(true, ordering: .releasing)
                     logger.info("reconnect_skipped", ["reason": "a reload's database swap is under way"])
                     return
                 }
@@ -131,51 +134,9 @@ final class ServiceRunner: Sendable {
             }, relay: relay)
     }
 
-    /// SIGHUP: re-reads the configuration and swaps both pools to it without dropping work; a
-    /// closed relay gate probes the new relay settings at once.
-    private func reload(_ pools: Pools, gate: RelayGate<ContinuousClock>) async {
-        let updated: MailerConfiguration
-        let connectString: ODBCConnectString
-        do {
-            updated = try MailerConfiguration.load(file: configFile, environment: ProcessInfo.processInfo.environment)
-            connectString = try updated.database.odbcConnectString()
-        } catch {
-            logger.error("reload_failed", ["error": "\(error)", "keeping": "current settings"])
-            return
-        }
-        // The store's SQL is written for the dialect and schema it started with.
-        let sameTables =
-            updated.database.effectiveDialect == configuration.database.effectiveDialect
-            && updated.database.namespace == configuration.database.namespace
-        if !sameTables {
-            logger.warning(
-                "restart_needed", ["reason": "the database's dialect or schema changes only on restart"])
-        }
-        // Side by side: a new database that is out of reach keeps its swap preparing (the pool
-        // tries it while the current one serves) and must not hold back the relay's.
-        async let database: SwapReport? = sameTables ? swapDatabase(pools.database, to: connectString) : nil
-        logSwap("relay", await pools.relay.swap(to: updated.relay.smtpConfiguration()))
-        gate.relaySwapped()
-        if let report = await database {
-            logSwap("database", report)
-        }
-        // Not yet: queue, retry, relay_probe, outage_limit, metrics and log settings change only on restart.
-        if updated.queue != configuration.queue {
-            logger.warning("restart_needed", ["reason": "queue settings change only on restart"])
-        }
-    }
-
-    private func swapDatabase(
-        _ pool: ConnectionPool<ODBCConnectionFactory>, to target: ODBCConnectString
-    ) async -> SwapReport {
-        databaseSwapsPending.add(1, ordering: .releasing)
-        defer { databaseSwapsPending.subtract(1, ordering: .releasing) }
-        return await pool.swap(to: target)
-    }
-
     /// A swap whose new target refused the credentials (or stayed out of reach) changed nothing:
     /// a warning, since the pool goes on with the settings it had.
-    private func logSwap(_ pool: String, _ report: SwapReport) {
+    func logSwap(_ pool: String, _ report: SwapReport) {
         if report.abandoned {
             logger.warning("swap_abandoned", Self.fields(pool, report))
         } else {
@@ -183,7 +144,7 @@ final class ServiceRunner: Sendable {
         }
     }
 
-    private static func fields(_ pool: String, _ report: SwapReport) -> KeyValuePairs<String, any Sendable> {
+    static func fields(_ pool: String, _ report: SwapReport) -> KeyValuePairs<String, any Sendable> {
         [
             "pool": pool, "generation": report.generation, "drained": report.drained, "forced": report.forced,
             "duration": DurationText.format(report.duration), "superseded": report.superseded,
