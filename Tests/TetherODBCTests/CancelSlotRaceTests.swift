@@ -21,10 +21,11 @@ struct CancelSlotRaceTests {
         let lostCancels = Atomic<Int>(0)
         let current = Locked<SessionToken?>(nil)
         let finished = Atomic<Bool>(false)
+        let cancellersUp = Atomic<Int>(0)
     }
 
     @Test("sessions against two cancelling threads: no cancel reaches a call that is not running, none is lost")
-    func cancelsReachOnlyRunningCalls() {
+    func cancelsReachOnlyRunningCalls() async {
         let record = Record()
         let slot = CancelSlot(
             cancelStatement: { bits in
@@ -39,29 +40,30 @@ struct CancelSlotRaceTests {
             // Repeats are covered by CancelSlotTests; here they would only slow the race down.
             schedule: { _, _ in })
         // Threads of their own: three loops that never suspend would starve on a cooperative
-        // pool as wide as the machine's two cores.
-        let finished = DispatchSemaphore(value: 0)
-        let cancellersUp = DispatchSemaphore(value: 0)
-        for canceller in 0..<2 {
-            Thread.detachNewThread {
-                cancellersUp.signal()
-                while !record.finished.load(ordering: .relaxed) {
-                    if canceller == 0, let session = record.current.withLock({ $0 }) {
-                        slot.cancel(session)
-                    } else {
-                        slot.cancelRunning()
-                    }
+        // pool as wide as the machine's two cores. The cancellers yield now and then, so that
+        // two spinning threads do not stall every other test on the machine meanwhile.
+        await runOnThreads(3) { index in
+            guard index < 2 else {
+                while record.cancellersUp.load(ordering: .acquiring) < 2 {
+                    sched_yield()
                 }
-                finished.signal()
+                Self.runSessions(on: slot, record)
+                return
+            }
+            record.cancellersUp.add(1, ordering: .releasing)
+            var round = 0
+            while !record.finished.load(ordering: .relaxed) {
+                if index == 0, let session = record.current.withLock({ $0 }) {
+                    slot.cancel(session)
+                } else {
+                    slot.cancelRunning()
+                }
+                round += 1
+                if round % 64 == 0 {
+                    sched_yield()
+                }
             }
         }
-        cancellersUp.wait()
-        cancellersUp.wait()
-        Thread.detachNewThread {
-            Self.runSessions(on: slot, record)
-            finished.signal()
-        }
-        (0..<3).forEach { _ in finished.wait() }
         #expect(record.offTarget.load(ordering: .relaxed) == 0)
         #expect(record.lostCancels.load(ordering: .relaxed) == 0)
         #expect(record.onTarget.load(ordering: .relaxed) >= 100, "too few cancels met a running call to tell")

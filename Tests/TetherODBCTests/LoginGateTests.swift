@@ -13,7 +13,7 @@ struct LoginGateTests {
         let gate = LoginGate()
         let running = Atomic<Int>(0)
         let overlaps = Atomic<Int>(0)
-        await runOnThreads(8) {
+        await runOnThreads(8) { _ in
             for _ in 0..<50 {
                 gate.withTurn {
                     if running.add(1, ordering: .relaxed).newValue > 1 {
@@ -50,39 +50,5 @@ struct LoginGateTests {
         }
         let milliseconds = waited.load(ordering: .relaxed)
         #expect(milliseconds >= 150 && milliseconds < 2_000, "waited \(milliseconds) ms")
-    }
-
-    /// Runs `body` on `count` threads of their own and returns once all have finished.
-    private func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let box = Finished(left: count, continuation: continuation)
-            for index in 0..<count {
-                Thread {
-                    body(index)
-                    box.done()
-                }.start()
-            }
-        }
-    }
-
-    private func runOnThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) async {
-        await runOnThreads(count) { (_: Int) in body() }
-    }
-}
-
-/// Resumes a continuation once the last of `left` threads is done.
-private final class Finished: Sendable {
-    private let left: Atomic<Int>
-    private let continuation: CheckedContinuation<Void, Never>
-
-    init(left: Int, continuation: CheckedContinuation<Void, Never>) {
-        self.left = Atomic(left)
-        self.continuation = continuation
-    }
-
-    func done() {
-        if left.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-            continuation.resume()
-        }
     }
 }
