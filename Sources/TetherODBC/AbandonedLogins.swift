@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import TetherLocking
 
 /// Logins whose callers stopped waiting and that still run on their connection threads.
@@ -7,11 +8,28 @@ import TetherLocking
 /// down, a factory's budget spent) the thread finishes the login, disconnects and ends on its
 /// own. Until then it is inside the driver, often inside OpenSSL; a process that exits
 /// meanwhile tears those libraries down under the thread's feet. The environment keeps count,
-/// so that whoever ends the process can wait for them first.
+/// so that whoever ends the process can wait for them first, and so does each
+/// ``ODBCConnectionFactory``, so that a pool waits for its own logins only.
 final class AbandonedLogins: Sendable {
+    /// One login's entry in every count that waits for it.
+    struct Record: Sendable {
+        private static let lastID = Atomic<UInt64>(0)
+
+        let id = Record.lastID.wrappingAdd(1, ordering: .relaxed).newValue
+        let counts: [AbandonedLogins]
+
+        func abandoned(deadline: ContinuousClock.Instant) {
+            counts.forEach { $0.abandoned(id, deadline: deadline) }
+        }
+
+        func ended() {
+            counts.forEach { $0.ended(id) }
+        }
+    }
+
     private struct State {
-        /// Each abandoned login, by its handoff, with the moment it is given up on.
-        var running: [ObjectIdentifier: ContinuousClock.Instant] = [:]
+        /// Each abandoned login, by its ``Record/id``, with the moment it is given up on.
+        var running: [UInt64: ContinuousClock.Instant] = [:]
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
     }
@@ -25,38 +43,45 @@ final class AbandonedLogins: Sendable {
     var waiting: Int { state.withLock { $0.waiters.count } }
 
     /// Counts `login` until ``ended(_:)``; after `deadline` a wait no longer waits for it.
-    func abandoned(_ login: ObjectIdentifier, deadline: ContinuousClock.Instant) {
+    func abandoned(_ login: UInt64, deadline: ContinuousClock.Instant) {
         state.withLock { $0.running[login] = deadline }
     }
 
-    /// `login` disconnected, or turned out not to be abandoned after all.
-    func ended(_ login: ObjectIdentifier) {
+    /// `login` disconnected, or turned out not to be abandoned after all; every wait looks again.
+    func ended(_ login: UInt64) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.running[login] = nil
-            guard state.running.isEmpty else {
-                return []
-            }
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
         waiters.forEach { $0.resume() }
     }
 
-    /// Waits until every abandoned login ended, or until the latest deadline among them passed.
+    /// Waits until every login abandoned before the call has ended, or until the latest of
+    /// their deadlines has passed; logins abandoned meanwhile do not lengthen the wait.
     ///
     /// Cancelling the calling task does not shorten it: it waits for cleanup, bounded by the
     /// logins' own timeouts, and a shutdown that cancels its tasks needs it most.
     ///
-    /// - Returns: How many still run, 0 unless a driver overran its login timeout.
+    /// - Returns: How many of those still run, 0 unless a driver overran its login timeout.
     func wait() async -> Int {
-        while let deadline = state.withLock({ $0.running.values.max() }), deadline > .now {
-            await untilNoneRun(orUntil: deadline)
+        let (waitedFor, deadline) = state.withLock { ($0.running, $0.running.values.max()) }
+        guard let deadline else {
+            return 0
         }
-        return count
+        while deadline > .now, stillRunning(of: waitedFor) > 0 {
+            await untilOneEnds(orUntil: deadline)
+        }
+        return stillRunning(of: waitedFor)
     }
 
-    /// Returns once nothing runs or `deadline` has passed.
-    private func untilNoneRun(orUntil deadline: ContinuousClock.Instant) async {
+    /// How many of `logins` are still counted.
+    private func stillRunning(of logins: [UInt64: ContinuousClock.Instant]) -> Int {
+        state.withLock { state in logins.keys.count(where: { state.running[$0] != nil }) }
+    }
+
+    /// Returns once a login ends or `deadline` has passed.
+    private func untilOneEnds(orUntil deadline: ContinuousClock.Instant) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let id = state.withLock { state -> Int? in
                 guard !state.running.isEmpty else {

@@ -57,6 +57,15 @@ public final class ODBCConnection: Sendable {
         _ connectString: ODBCConnectString, environment: ODBCEnvironment? = nil,
         configuration: Configuration = Configuration()
     ) async throws -> ODBCConnection {
+        try await connect(connectString, environment: environment, configuration: configuration, alsoCountingIn: nil)
+    }
+
+    /// Connects as above; a login abandoned by its caller is counted in `alsoCountingIn` too,
+    /// besides its environment (a factory's own count, which its pool waits for).
+    static func connect(
+        _ connectString: ODBCConnectString, environment: ODBCEnvironment?, configuration: Configuration,
+        alsoCountingIn factoryCount: AbandonedLogins?
+    ) async throws -> ODBCConnection {
         try connectString.validate()
         try configuration.validate()
         let environment = try environment ?? ODBCEnvironment.shared.get()
@@ -68,7 +77,8 @@ public final class ODBCConnection: Sendable {
                 cancelSlot: cancelSlot, resetFlag: resetFlag)
         }
         let login = Handoff<Void>()
-        let abandonedLogins = environment.abandonedLogins
+        let counts = [environment.abandonedLogins] + [factoryCount].compactMap { $0 }
+        let abandonment = AbandonedLogins.Record(counts: counts)
         do {
             try await withTaskCancellationHandler {
                 try await login.wait { login in
@@ -76,7 +86,7 @@ public final class ODBCConnection: Sendable {
                         let result = Result { () throws(ODBCError) in try core.connect(connectString) }
                         if !login.resume(with: result.mapError { $0 }) {
                             core.shutdown()
-                            abandonedLogins.ended(ObjectIdentifier(login))
+                            abandonment.ended()
                         }
                     }
                 }
@@ -85,9 +95,9 @@ public final class ODBCConnection: Sendable {
                 // It may still wait for its turn among logins, then runs up to its timeout.
                 let timeout = Duration.seconds(configuration.loginTimeout.wholeSecondsRoundedUp)
                 let deadline = ContinuousClock.now + LoginGate.longestWait + timeout + .seconds(2)
-                abandonedLogins.abandoned(ObjectIdentifier(login), deadline: deadline)
+                abandonment.abandoned(deadline: deadline)
                 if !login.abandon(throwing: ODBCError.cancelled("SQLDriverConnectW")) {
-                    abandonedLogins.ended(ObjectIdentifier(login))
+                    abandonment.ended()
                 }
             }
         } catch let error as ODBCError where error.kind != .cancelled {

@@ -25,6 +25,8 @@ public struct ODBCConnectionFactory: ConnectionFactory {
     public var validationQuery: String
     /// The environment connections are made in; `nil` uses the process-wide one. Defaults to `nil`.
     public var environment: ODBCEnvironment?
+    /// The logins of this factory (and its copies) that their callers abandoned.
+    private let abandonedLogins = AbandonedLogins()
 
     /// Makes a factory with the defaults above.
     public init(
@@ -43,10 +45,11 @@ public struct ODBCConnectionFactory: ConnectionFactory {
     public func makeConnection(to target: ODBCConnectString, timeout: Duration) async throws -> ODBCConnection {
         var settings = configuration
         settings.loginTimeout = timeout
-        let (configuration, environment) = (settings, environment)
+        let (configuration, environment, abandonedLogins) = (settings, environment, abandonedLogins)
         return try await withThrowingTaskGroup(of: ODBCConnection?.self) { group in
             group.addTask {
-                try await ODBCConnection.connect(target, environment: environment, configuration: configuration)
+                try await ODBCConnection.connect(
+                    target, environment: environment, configuration: configuration, alsoCountingIn: abandonedLogins)
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -55,22 +58,23 @@ public struct ODBCConnectionFactory: ConnectionFactory {
             let first = await group.nextResult()
             group.cancelAll()
             let second = await group.nextResult()
-            if case .success(nil)? = first, case .success(let late?)? = second {
-                // Finished just after the timer: closed here, so that nothing outlives the attempt.
+            // A login that finished after the timer, or after the caller was cancelled, is closed
+            // here, so that nothing of the attempt outlives it.
+            if case .success(let late?)? = second {
                 await late.close()
             }
             return try Self.winner(first, timeout: timeout)
         }
     }
 
-    /// Waits for logins abandoned in this factory's environment (see
-    /// ``ODBCEnvironment/waitForAbandonedLogins()``): a pool's `run()` returns only after the
-    /// logins it gave up on have disconnected, each bounded by its login timeout.
-    public func awaitAbandonedAttempts() async {
-        guard let environment = environment ?? (try? ODBCEnvironment.shared.get()) else {
-            return
-        }
-        await environment.waitForAbandonedLogins()
+    /// Waits for the logins this factory's callers abandoned (a pool shutting down while they
+    /// ran), each until it has disconnected or its login timeout and three seconds more have
+    /// passed: a pool's `run()` returns only after them. Logins of other factories sharing the
+    /// environment are not waited for (``ODBCEnvironment/waitForAbandonedLogins()`` does that).
+    ///
+    /// - Returns: How many of them still run: 0 unless a driver overran its login timeout.
+    public func awaitAbandonedAttempts() async -> Int {
+        await abandonedLogins.wait()
     }
 
     public func close(_ connection: ODBCConnection) async {

@@ -63,7 +63,10 @@ public protocol ConnectionFactory: Sendable {
     ///
     /// ``ConnectionPool/run()`` awaits it last, before ``ConnectionPool/shutdown()`` returns;
     /// it should be bounded by the attempts' own timeouts.
-    func awaitAbandonedAttempts() async
+    ///
+    /// - Returns: How many still run when the wait ends: 0 unless they overran their own
+    ///   timeouts (the pool reports a count above 0 to its delegate).
+    func awaitAbandonedAttempts() async -> Int
 }
 
 extension ConnectionFactory {
@@ -82,6 +85,6 @@ extension ConnectionFactory {
     /// No thread of its own: any caller may take any idle connection.
     public func threadAffinity(of connection: Connection) -> ThreadAffinity? { nil }
 
-    /// Returns at once: nothing of an attempt goes on after its task ends.
-    public func awaitAbandonedAttempts() async {}
+    /// Returns 0 at once: nothing of an attempt goes on after its task ends.
+    public func awaitAbandonedAttempts() async -> Int { 0 }
 }

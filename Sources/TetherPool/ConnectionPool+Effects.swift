@@ -264,12 +264,13 @@ extension ConnectionPool {
         }
     }
 
-    /// Hands `job` to ``run()``; after ``run()`` has ended, closes still happen in a task of their own.
+    /// Hands `job` to ``run()``; once it takes no more jobs, closes still happen in a task of
+    /// their own, which ``run()`` waits for.
     func submit(_ job: Job) {
         if !jobs.push(job) {
             switch job {
             case .close, .forceClose:
-                Task { await self.execute(job) }
+                lateCloses.start { await self.execute(job) }
             case .create(let creation, _, _):
                 let now = clock.elapsed()
                 perform(state.withLock { $0.effects(for: $0.machine.creationAbandoned(creation, now: now)) })

@@ -19,7 +19,11 @@ extension ConnectionPool {
             perform(state.withLock { $0.effects(for: $0.settled(now: clock.elapsed()) { $0.shutdown(now: $1) }) })
         }
         jobs.finish()
-        await factory.awaitAbandonedAttempts()
+        await lateCloses.wait()
+        let outliving = await factory.awaitAbandonedAttempts()
+        if outliving > 0 {
+            delegate?.attemptsOutlivedShutdown(outliving)
+        }
         let waiting = state.withLock { state in
             state.runFinished = true
             defer { state.shutdownWaiters = [] }

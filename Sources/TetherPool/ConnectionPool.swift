@@ -38,6 +38,7 @@ public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     let state: Locked<State>
     let operations = OperationCounter()
     let jobs = JobQueue<Job>()
+    let lateCloses = LateCloses()
 
     /// Makes a pool; no connection is made before ``run()`` starts or a caller asks.
     ///

@@ -22,6 +22,12 @@ public protocol ConnectionPoolDelegate: Sendable {
 
     /// A swap or reconnect finished.
     func swapFinished(_ report: SwapReport)
+
+    /// `count` connection attempts that the pool gave up on still ran when ``ConnectionPool/run()``
+    /// stopped waiting for them: they overran their own timeouts (see
+    /// ``ConnectionFactory/awaitAbandonedAttempts()``). A process that exits now may do so
+    /// while a driver is still inside them.
+    func attemptsOutlivedShutdown(_ count: Int)
 }
 
 extension ConnectionPoolDelegate {
@@ -32,4 +38,5 @@ extension ConnectionPoolDelegate {
     public func leaseAcquired(waited: Duration) {}
     public func acquireFailed(_ error: ConnectionPoolError) {}
     public func swapFinished(_ report: SwapReport) {}
+    public func attemptsOutlivedShutdown(_ count: Int) {}
 }

@@ -1,6 +1,7 @@
 import Testing
 import TetherODBC
 import TetherPool
+import TetherRetry
 
 /// A login whose caller left runs on inside the driver; these check that it is counted and
 /// waited for, so a process that exits after a pool's shutdown has no login still in OpenSSL.
@@ -50,6 +51,37 @@ struct AbandonedLoginTests {
         #expect(environment.abandonedLoginsRunning == 0)
         #expect(environment.connectionHandles == 0)
         await running.value
+    }
+
+    @Test("a pool's shutdown waits for its own abandoned logins, not for another pool's")
+    func shutdownIgnoresOtherPoolsLogins() async throws {
+        let environment = try ODBCEnvironment()
+        let listener = try SilentListener()
+        defer { listener.close() }
+        // Pool B gives up on each login to the silent server after 500 ms and tries again.
+        let stuck = try ODBCPool(
+            factory: ODBCConnectionFactory(environment: environment), target: try silentTarget(listener),
+            configuration: PoolConfiguration.testing.with {
+                $0.connectTimeout = .milliseconds(500)
+                $0.creationPolicy = try! ReconnectPolicy(
+                    baseDelay: .milliseconds(100), maximumDelay: .milliseconds(300))
+            })
+        let serving = try ODBCPool(
+            factory: ODBCConnectionFactory(environment: environment), target: try Databases.postgres(),
+            configuration: .testing)
+        let runs = [Task { await stuck.run() }, Task { await serving.run() }]
+        #expect(try await serving.whoAmI() == "tether@tether")
+        #expect(await soon { environment.abandonedLoginsRunning >= 1 })
+        let started = ContinuousClock.now
+        await serving.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(1))
+        // Ends B's logins at once: each holds the process's login turn while it hangs.
+        listener.close()
+        await stuck.shutdown()
+        for run in runs {
+            await run.value
+        }
+        #expect(environment.abandonedLoginsRunning == 0)
     }
 
     /// Whether `condition` holds within five seconds, polled: a login thread starting is not a

@@ -14,7 +14,12 @@ struct PoolParkingPostgresTests {
         "P2: a backend terminated while its connection is parked: the borrow on its thread is retried only if safe",
         arguments: [true, false])
     func backendTerminatedWhileParked(idempotent: Bool) async throws {
-        let configuration = PoolConfiguration.testing.with { $0.maximumConnections = 1 }
+        let configuration = PoolConfiguration.testing.with {
+            $0.maximumConnections = 1
+            // A maintenance tick takes parked connections back; on a loaded machine one could
+            // come between the park and the check below.
+            $0.maintenanceInterval = .seconds(3600)
+        }
         try await withPool(Databases.postgres(), configuration: configuration) { pool in
             let terminated = DispatchSemaphore(value: 0)
             // Whatever happens here, the worker must not keep its connection's thread blocked.

@@ -63,6 +63,7 @@ final class EventLog: ConnectionPoolDelegate {
     func connectionClosed(generation: Int, reason: CloseReason) { append("closed \(generation) \(reason)") }
     func leaseAcquired(waited: Duration) { append("leased") }
     func swapFinished(_ report: SwapReport) { append("swapped \(report.generation)") }
+    func attemptsOutlivedShutdown(_ count: Int) { append("outlived \(count)") }
 
     private func append(_ event: String) {
         events.withLock { $0.append(event) }
