@@ -66,8 +66,10 @@ public final class ODBCEnvironment: Sendable {
     /// when its driver returns, which the login timeout bounds.
     public var abandonedLoginsRunning: Int { abandonedLogins.count }
 
-    /// Waits until every abandoned login has ended, each for at most its login timeout and three
-    /// seconds more (its turn among logins, and a margin). Cancelling the calling task does not shorten the wait, which is cleanup.
+    /// Waits until the logins abandoned before the call have ended, each for at most its login
+    /// timeout and three seconds more (its turn among logins, and a margin); logins abandoned
+    /// meanwhile do not lengthen the wait. Cancelling the calling task does not shorten it:
+    /// it is cleanup.
     ///
     /// Await it before the process exits: a login still inside the driver (and OpenSSL) while
     /// the process tears those libraries down can crash it. ``ODBCConnectionFactory`` does

@@ -54,15 +54,17 @@ struct ExecutorPoolTests {
             // each other's threads for a while (a session that ends before its caller suspends
             // leaves the caller where it was), which says nothing about the pool's marks. Each
             // task starts on an idle connection thread, most often not that of the connection
-            // used last: without the marks it would get the one used last.
+            // used last: without the marks it would get the one used last. A task that starts
+            // on another suite's connection thread may stay there (the same cause): such a
+            // round tells nothing, and another is run, until three rounds could tell.
             var borrows: [(onConnectionThread: Int, matched: Int)] = []
-            for _ in 0..<3 {
+            for _ in 0..<12 where borrows.count(where: { $0.onConnectionThread >= 90 }) < 3 {
                 borrows.append(try await borrowOnOwnThread(pool, tasks: 1))
             }
             await pool.shutdown()
             await running
             #expect(borrows.allSatisfy { $0.matched == $0.onConnectionThread }, "\(borrows)")
-            #expect(borrows.allSatisfy { $0.onConnectionThread >= 90 }, "\(borrows)")
+            #expect(borrows.count(where: { $0.onConnectionThread >= 90 }) >= 3, "\(borrows)")
         }
     }
 
