@@ -133,6 +133,8 @@ final class Mailbox: Sendable {
     /// The kernel's id for the thread, 0 until it runs; tests look for it in /proc/self/task.
     let threadID = Atomic<Int32>(0)
     let affinity = Locked<ThreadAffinity?>(nil)
+    /// Run by the thread last, after its connection's handles were freed.
+    private let exitHooks = Locked<[@Sendable () -> Void]>([])
     /// The connection, while the thread serves; touched only on the thread.
     private nonisolated(unsafe) var core: ConnectionCore?
 
@@ -233,6 +235,16 @@ final class Mailbox: Sendable {
             wakeup.signal()
         }
         return posted
+    }
+
+    /// Has `hook` run by the thread as the last thing before it ends.
+    func atExit(_ hook: @escaping @Sendable () -> Void) {
+        exitHooks.withLock { $0.append(hook) }
+    }
+
+    /// Runs the hooks of ``atExit(_:)``; called on the thread as it ends.
+    func runExitHooks() {
+        exitHooks.withLock { $0 }.forEach { $0() }
     }
 
     /// Runs messages until the stop message; called on the thread.
@@ -351,5 +363,6 @@ private final class StartContext: Sendable {
         let affinity = ThreadAffinity.markCurrentThread()
         mailbox.affinity.withLock { $0 = affinity }
         mailbox.serve(makeCore())
+        mailbox.runExitHooks()
     }
 }

@@ -86,7 +86,13 @@ public final class ODBCConnection: Sendable {
                         let result = Result { () throws(ODBCError) in try core.connect(connectString) }
                         if !login.resume(with: result.mapError { $0 }) {
                             core.shutdown()
-                            abandonment.ended()
+                            // Counted until the thread is about to end, not only until it
+                            // disconnected: a process may exit as soon as the count is 0.
+                            if let mailbox = Mailbox.current {
+                                mailbox.atExit { abandonment.ended() }
+                            } else {
+                                abandonment.ended()
+                            }
                         }
                     }
                 }

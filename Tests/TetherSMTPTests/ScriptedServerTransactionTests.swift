@@ -71,7 +71,7 @@ struct ScriptedServerTransactionTests {
         var configuration = Loopback.configuration(server)
         // Short enough to expire for the first message, long enough that the second message's
         // reply, over the same client, still arrives in time on a loaded machine.
-        configuration.timeouts.endOfData = .seconds(1)
+        configuration.timeouts.endOfData = .seconds(3)
         let client = SMTPClient(configuration: configuration)
         let first = Task { try await client.send(try Script.message()) }
         let old = try await server.accept()
