@@ -1,7 +1,7 @@
 import TetherRetry
 
 /// How a ``ConnectionPool`` sizes, ages and drains its connections.
-public struct PoolConfiguration: Sendable {
+public struct PoolConfiguration: Sendable, Hashable {
     /// Connections the pool keeps open even when idle; a swap makes this many of the new
     /// generation (at least one) before moving callers to it. Defaults to 0.
     public var minimumConnections: Int

@@ -173,4 +173,23 @@ struct ConfigurationTests {
         }
         #expect(error.field == "retry.maximum_delay")
     }
+
+    @Test(
+        "a duration beyond a year is refused naming the field, from the file or the environment",
+        arguments: [
+            (#"{"database": {"swap_timeout": 1e300}}"#, [:], "database.swap_timeout"),
+            (#"{"queue": {"lease": "9999999999999h"}}"#, [:], "queue.lease"),
+            (
+                "{}", ["QUEUE_MAILER_DATABASE_SWAP_TIMEOUT": "1e17s"],
+                "database.swap_timeout (from QUEUE_MAILER_DATABASE_SWAP_TIMEOUT)"
+            ),
+        ])
+    func hugeDurationRefused(file text: String, environment: [String: String], field: String) throws {
+        let file = try TemporaryFile(text)
+        let error = try #require(throws: MailerError.self) {
+            try MailerConfiguration.load(file: file.path, environment: environment)
+        }
+        #expect(error.field == field)
+        #expect(error.reason.contains("at most"), "\(error)")
+    }
 }

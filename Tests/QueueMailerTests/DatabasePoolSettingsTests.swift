@@ -30,7 +30,11 @@ struct DatabasePoolSettingsTests {
         "a login retry delay out of range names the field",
         arguments: [
             (#"{"database": {"login_retry_delay": "1ms"}}"#, "database.login_retry_delay"),
-            (#"{"database": {"login_retry_delay": "1m"}}"#, "database.login_retry_maximum_delay"),
+            (#"{"database": {"login_retry_delay": "1m"}}"#, "database.login_retry_delay"),
+            (
+                #"{"database": {"login_retry_delay": "1m", "login_retry_maximum_delay": "30s"}}"#,
+                "database.login_retry_maximum_delay"
+            ),
             (#"{"database": {"login_retry_maximum_delay": "soon"}}"#, "database.login_retry_maximum_delay"),
         ])
     func outOfRange(text: String, field: String) throws {
@@ -39,5 +43,14 @@ struct DatabasePoolSettingsTests {
             try MailerConfiguration.load(file: file.path, environment: [:])
         }
         #expect(error.field == field)
+    }
+
+    @Test("a delay set from the environment past the default maximum names its variable and both values")
+    func environmentDelayPastMaximum() throws {
+        let error = try #require(throws: MailerError.self) {
+            try MailerConfiguration.load(file: nil, environment: ["QUEUE_MAILER_DATABASE_LOGIN_RETRY_DELAY": "20s"])
+        }
+        #expect(error.field == "database.login_retry_delay (from QUEUE_MAILER_DATABASE_LOGIN_RETRY_DELAY)")
+        #expect(error.reason.contains("20s") && error.reason.contains("10s"), "\(error)")
     }
 }

@@ -1,16 +1,32 @@
 /// Durations as operators write them: `250ms`, `5s`, `1.5s`, `2m`, `1h`.
 public enum DurationText {
-    /// Parses `text`; a bare number means seconds. Returns `nil` for anything else or a negative value.
+    /// The longest duration a setting may have: 365 days. Longer ones are refused, not
+    /// clamped: they are mistakes, and would overflow the clock's arithmetic.
+    public static let longest = Duration.seconds(365 * 24 * 3600)
+
+    /// Parses `text`; a bare number means seconds. Returns `nil` for anything else, a negative
+    /// value, or one longer than ``longest``.
     public static func parse(_ text: String) -> Duration? {
+        seconds(parsing: text).flatMap(duration(seconds:))
+    }
+
+    /// The seconds `text` states, however many; `nil` when it is not a duration.
+    public static func seconds(parsing text: String) -> Double? {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         let trimmed = text.filter { $0 != " " }
-        for unit in units where trimmed.hasSuffix(unit.suffix) {
-            guard let number = Double(trimmed.dropLast(unit.suffix.count)), number.isFinite, number >= 0 else {
-                return nil
-            }
-            return .milliseconds(Int64((number * unit.seconds * 1000).rounded()))
+        let unit = units.first { trimmed.hasSuffix($0.suffix) }
+        guard let number = Double(trimmed.dropLast(unit?.suffix.count ?? 0)), number.isFinite, number >= 0 else {
+            return nil
         }
-        guard let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 else { return nil }
+        return number * (unit?.seconds ?? 1)
+    }
+
+    /// `seconds` as a duration to the millisecond; `nil` when negative, not finite or longer
+    /// than ``longest``.
+    public static func duration(seconds: Double) -> Duration? {
+        guard seconds.isFinite, seconds >= 0, seconds <= Double(longest.components.seconds) else {
+            return nil
+        }
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 

@@ -125,14 +125,17 @@ public struct FieldReader: Sendable {
     /// - Throws: ``MailerError`` when the text is not a duration or is below `minimum`.
     public func duration(_ key: String, minimum: Duration = .zero) throws -> Duration? {
         guard let value = value(key) else { return nil }
-        let parsed: Duration?
-        switch value {
-        case .number(let seconds): parsed = seconds.isFinite && seconds >= 0 ? .seconds(seconds) : nil
-        case .string(let text): parsed = DurationText.parse(text)
-        default: parsed = nil
-        }
-        guard let parsed else {
+        let seconds: Double? =
+            switch value {
+            case .number(let seconds): seconds.isFinite && seconds >= 0 ? seconds : nil
+            case .string(let text): DurationText.seconds(parsing: text)
+            default: nil
+            }
+        guard let seconds else {
             throw error(key, "expected a duration such as \"500ms\", \"5s\" or \"2m\", found \(value.shortForm)")
+        }
+        guard let parsed = DurationText.duration(seconds: seconds) else {
+            throw error(key, "must be at most \(DurationText.format(DurationText.longest)), found \(value.shortForm)")
         }
         guard parsed >= minimum else {
             throw error(key, "must be at least \(DurationText.format(minimum)), found \(DurationText.format(parsed))")

@@ -44,7 +44,16 @@ extension DatabaseSettings {
             try reader.duration("login_retry_maximum_delay", minimum: .milliseconds(10))
             ?? settings.loginRetryMaximumDelay
         guard settings.loginRetryMaximumDelay >= settings.loginRetryDelay else {
-            throw reader.error("login_retry_maximum_delay", "must not be shorter than login_retry_delay")
+            // Named after the one that was set: a delay raised past the default maximum is the delay's fault.
+            let (delay, maximum) = (
+                DurationText.format(settings.loginRetryDelay), DurationText.format(settings.loginRetryMaximumDelay)
+            )
+            if reader.value("login_retry_maximum_delay") == nil {
+                throw reader.error(
+                    "login_retry_delay", "\(delay) is longer than login_retry_maximum_delay (\(maximum), the default)")
+            }
+            throw reader.error(
+                "login_retry_maximum_delay", "\(maximum) is shorter than login_retry_delay (\(delay))")
         }
         return settings
     }

@@ -38,6 +38,15 @@ extension ServiceRunner {
         if updated.queue != configuration.queue {
             logger.warning("restart_needed", ["reason": "queue settings change only on restart"])
         }
+        // A pool keeps its own settings (sizes, timeouts, login pacing); only its target is swapped.
+        let databasePool = (try? Self.databasePoolConfiguration(updated.database))
+        let relayPool = Self.relayPoolConfiguration(updated.relay)
+        if databasePool != (try? Self.databasePoolConfiguration(configuration.database))
+            || relayPool != Self.relayPoolConfiguration(configuration.relay)
+        {
+            logger.warning(
+                "restart_needed", ["reason": "the pools' sizes, timeouts and login pacing change only on restart"])
+        }
     }
 
     /// Swaps the database pool, giving up when the new target has not taken over within

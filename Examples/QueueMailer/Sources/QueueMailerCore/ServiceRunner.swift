@@ -139,6 +139,9 @@ final class ServiceRunner: Sendable {
     func logSwap(_ pool: String, _ report: SwapReport) {
         if report.abandoned {
             logger.warning("swap_abandoned", Self.fields(pool, report))
+        } else if report.superseded {
+            // Replaced by a later SIGHUP, a reconnect or the shutdown before it took over.
+            logger.info("swap_superseded", Self.fields(pool, report))
         } else {
             logger.info("swapped", Self.fields(pool, report))
         }
