@@ -53,22 +53,24 @@ public final class DatabaseHealth: Sendable {
 }
 
 extension MailerService {
-    /// Runs `operation` until it succeeds, waiting with the database backoff between tries,
-    /// forever unless `stop` fires (then returns `nil`).
+    /// Runs `operation` until it succeeds, waiting with the database backoff between tries
+    /// (never longer than `longestWait`), forever unless `stop` fires (then returns `nil`).
     func withDatabase<R: Sendable>(
-        _ name: String, stop: StopSignal? = nil, _ operation: @Sendable () async throws -> R
+        _ name: String, stop: StopSignal? = nil, longestWait: Duration? = nil,
+        _ operation: @Sendable () async throws -> R
     ) async -> R? {
         var failures = 0
         while true {
             do {
                 let value = try await operation()
                 if health.succeeded() {
+                    recoveredAt.withLock { $0 = clock.now }
                     Task { await self.databaseRecovered() }
                 }
                 return value
             } catch {
                 failures += 1
-                let delay = databaseBackoff(failures)
+                let delay = min(databaseBackoff(failures), longestWait ?? .seconds(Int64.max))
                 health.failed(name, error, retryIn: delay)
                 if let stop {
                     if await stop.sleep(for: delay, clock: clock) { return nil }

@@ -14,7 +14,11 @@ extension MailerService {
             guard !ids.isEmpty else {
                 continue
             }
-            _ = await withDatabase("heartbeat", stop: workersDone) { try await self.queue.heartbeat(holding: ids) }
+            // Retried at least every sixth of the lease while the database is down, so that
+            // the leases are renewed soon after it is back, before they run out.
+            _ = await withDatabase("heartbeat", stop: workersDone, longestWait: settings.lease / 6) {
+                try await self.queue.heartbeat(holding: ids)
+            }
         }
     }
 
@@ -29,13 +33,30 @@ extension MailerService {
     }
 
     /// Requeues expired leases (other instances that died) every `reaperInterval`, starting at once.
+    ///
+    /// Not while the database is down, nor for one lease after it came back: live instances
+    /// could not renew their leases meanwhile, and the requests they sent would be sent again.
     func reap(until claimingDone: StopSignal) async {
         repeat {
+            guard mayReap() else {
+                logger.debug("reap_deferred", ["reason": "the database was down less than a lease ago"])
+                continue
+            }
             let reaped = await withDatabase("reap", stop: claimingDone) { try await self.queue.reapExpired() } ?? 0
             if reaped > 0 {
                 metrics.increment(.reaped, by: reaped)
                 logger.warning("leases_reaped", ["count": reaped])
             }
         } while await !claimingDone.sleep(for: settings.reaperInterval, clock: clock)
+    }
+
+    private func mayReap() -> Bool {
+        guard health.up else {
+            return false
+        }
+        guard let recovered = recoveredAt.withLock({ $0 }) else {
+            return true
+        }
+        return recovered.duration(to: clock.now) >= settings.lease
     }
 }

@@ -29,6 +29,8 @@ public final class MailerService<C: Clock>: Sendable where C.Duration == Duratio
     /// Fired, and replaced by a fresh one, each time the writer has written a batch.
     let resultsWritten = Locked(StopSignal())
     let health: DatabaseHealth
+    /// When the database last came back after failing, on ``clock``; nil while it never failed.
+    let recoveredAt = Locked<C.Instant?>(nil)
     let progress = Locked(RunCounts())
     /// The requests claimed and not yet written back: the only leases the heartbeat renews.
     let held = Locked(Set<Int64>())
