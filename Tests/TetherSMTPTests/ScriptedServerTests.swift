@@ -81,7 +81,9 @@ struct ScriptedServerTests {
     @Test("S3: the EHLO reply one byte per write is assembled and parsed")
     func splitEHLO() async throws {
         let server = try ScriptedSMTPServer()
-        let connecting = Task { try await SMTPConnection.connect(Loopback.configuration(server)) }
+        // A write and a task switch per byte: on a loaded machine the reply takes seconds.
+        let configuration = Loopback.configuration(server, timeout: .seconds(30))
+        let connecting = Task { try await SMTPConnection.connect(configuration) }
         let peer = try await server.accept()
         try await peer.send("220 split.test\r\n", splitEvery: 1)
         _ = try await peer.readLine()

@@ -55,8 +55,8 @@ extension ServiceRunner {
     private func swapDatabase(
         _ pool: ConnectionPool<ODBCConnectionFactory>, to target: ODBCConnectString, within timeout: Duration
     ) async -> SwapReport {
-        databaseSwapsPending.add(1, ordering: .releasing)
-        defer { databaseSwapsPending.subtract(1, ordering: .releasing) }
+        databaseSwapsPending.add(1, ordering: .sequentiallyConsistent)
+        defer { databaseSwapsPending.subtract(1, ordering: .sequentiallyConsistent) }
         return await withTaskGroup(of: SwapReport?.self) { group in
             group.addTask { await pool.swap(to: target) }
             group.addTask {
@@ -84,8 +84,8 @@ extension ServiceRunner {
     /// Reconnects when the database came back during a swap that then changed nothing: the
     /// connections may still lead to a server that failed over meanwhile.
     private func reconnectIfSkipped(_ pool: ConnectionPool<ODBCConnectionFactory>, after report: SwapReport) async {
-        guard databaseSwapsPending.load(ordering: .acquiring) == 0,
-            reconnectSkipped.exchange(false, ordering: .acquiringAndReleasing)
+        guard databaseSwapsPending.load(ordering: .sequentiallyConsistent) == 0,
+            reconnectSkipped.exchange(false, ordering: .sequentiallyConsistent)
         else {
             return
         }

@@ -15,7 +15,8 @@ final class ServiceRunner: Sendable {
     /// Reload swaps of the database pool still under way: a reconnect meanwhile would supersede
     /// them and drop the new settings.
     let databaseSwapsPending = Atomic<Int>(0)
-    /// The database came back while a reload's swap was under way, and was not reconnected to.
+    /// A reconnect the database coming back asked for and nobody made yet: it was skipped
+    /// while a reload's swap was under way, which makes it if the swap gives up.
     let reconnectSkipped = Atomic<Bool>(false)
 
     init(configuration: MailerConfiguration, configFile: String?, logger: MailerLogger) {
@@ -124,9 +125,14 @@ final class ServiceRunner: Sendable {
                 // The database came back, maybe after a failover: replace every connection,
                 // unless a reload's swap still tries its new target; it replaces them all once
                 // that answers, and a reconnect would throw the new settings away.
-                guard self.databaseSwapsPending.load(ordering: .acquiring) == 0 else {
-                    self.reconnectSkipped.store(true, ordering: .releasing)
+                // Asked for first, then taken back unless a swap is under way: a swap ending
+                // meanwhile either finds the request or leaves it to be taken back here.
+                self.reconnectSkipped.store(true, ordering: .sequentiallyConsistent)
+                guard self.databaseSwapsPending.load(ordering: .sequentiallyConsistent) == 0 else {
                     logger.info("reconnect_skipped", ["reason": "a reload's database swap is under way"])
+                    return
+                }
+                guard self.reconnectSkipped.exchange(false, ordering: .sequentiallyConsistent) else {
                     return
                 }
                 let report = await databasePool.reconnect()
