@@ -43,7 +43,8 @@ let package = Package(
         ),
         .target(
             name: "TetherSMTP", dependencies: ["TetherNet", "TetherRetry", "TetherLocking"], swiftSettings: strict),
-        .target(name: "TetherPool", dependencies: ["TetherRetry", "TetherLocking"], swiftSettings: strict),
+        .target(
+            name: "TetherPool", dependencies: ["CTetherSystem", "TetherRetry", "TetherLocking"], swiftSettings: strict),
         .target(
             name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool", "TetherLocking"], swiftSettings: strict),
         .target(

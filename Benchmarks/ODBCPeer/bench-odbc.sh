@@ -2,8 +2,10 @@
 # `make bench-odbc`: prepared `SELECT 1` against the throwaway PostgreSQL, through a TetherPool
 # of TetherODBC connections (ODBCBench, one `withConnection` per query) and through unixODBC
 # from C (raw_odbc_peer, one connection per thread, no pool), at 1 and 8 workers.
-# Each pair runs ROUNDS times, alternating, SECONDS each; the median of each side is reported
-# as one JSON line per worker count. Run it under scripts/with-test-servers.sh.
+# Each pair runs ROUNDS times (default 5), SECONDS each, the C loop first in odd rounds and ours
+# first in even ones, so that a host whose speed drifts over the run favours neither side; the
+# median of each side is reported as one JSON line per worker count. Run it under
+# scripts/with-test-servers.sh.
 # Both sides run each worker's loop WARMUP_SECONDS (default 1) before counting: with eight
 # client threads and eight backends on two cores, the kernel takes about a second to settle
 # each client thread on its backend's core (a fifth to a quarter of the wake-ups cross cores
@@ -13,7 +15,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-5}"
 seconds="${SECONDS_PER_RUN:-3}"
 warmup="${WARMUP_SECONDS:-1}"
 : "${TETHER_PG_DSN:?run under scripts/with-test-servers.sh}"
@@ -33,11 +35,21 @@ round_ratios() {
         awk '{ printf "%s%.2f", (NR > 1 ? "," : "["), $1 / $2 } END { printf "]" }'
 }
 
+# One round: the C loop and ours against connect string $2 with $3 workers, in the round's order.
+run_pair() {
+    if (($1 % 2 == 1)); then
+        peer_runs+=("$("$peer" "$2" "$3" "$seconds" "$warmup")")
+        our_runs+=("$("$ours" --warmup "$warmup" "$2" "$3" "$seconds")")
+    else
+        our_runs+=("$("$ours" --warmup "$warmup" "$2" "$3" "$seconds")")
+        peer_runs+=("$("$peer" "$2" "$3" "$seconds" "$warmup")")
+    fi
+}
+
 for workers in 1 8; do
     peer_runs=() our_runs=()
-    for _ in $(seq 1 "$rounds"); do
-        peer_runs+=("$("$peer" "$TETHER_PG_DSN" "$workers" "$seconds" "$warmup")")
-        our_runs+=("$("$ours" --warmup "$warmup" "$TETHER_PG_DSN" "$workers" "$seconds")")
+    for round in $(seq 1 "$rounds"); do
+        run_pair "$round" "$TETHER_PG_DSN" "$workers"
     done
     peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
     our_value="$(printf '%s\n' "${our_runs[@]}" | median)"
@@ -51,9 +63,8 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 sqlite_dsn="Driver=$TETHER_SQLITE_DRIVER;Database=$scratch/bench.sqlite;"
 peer_runs=() our_runs=()
-for _ in $(seq 1 "$rounds"); do
-    peer_runs+=("$("$peer" "$sqlite_dsn" 1 "$seconds" "$warmup")")
-    our_runs+=("$("$ours" --warmup "$warmup" "$sqlite_dsn" 1 "$seconds")")
+for round in $(seq 1 "$rounds"); do
+    run_pair "$round" "$sqlite_dsn" 1
 done
 peer_value="$(printf '%s\n' "${peer_runs[@]}" | median)"
 our_value="$(printf '%s\n' "${our_runs[@]}" | median)"

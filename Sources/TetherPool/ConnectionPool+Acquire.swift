@@ -1,3 +1,5 @@
+import CTetherSystem
+
 extension ConnectionPool {
     /// Waits for a connection, first come first served.
     ///
@@ -119,8 +121,7 @@ extension ConnectionPool {
     /// binding one cost three executor checks and an allocation on every borrow. A child task
     /// is another task: its acquisition is not reported as nested.
     static var currentTaskKey: UInt {
-        // The task's address: `UnsafeCurrentTask` holds nothing but the task reference, and the
-        // address is unique while the task lives, which a task holding a lease does.
-        withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } ?? 0 }
+        // The task's address, unique while the task lives, which a task holding a lease does.
+        UInt(bitPattern: ctether_current_task())
     }
 }

@@ -22,7 +22,7 @@ extension ConnectionPool {
     nonisolated(nonsending) public func withConnection<R>(
         idempotent: Bool = false, _ body: nonisolated(nonsending) (Factory.Connection) async throws -> R
     ) async throws -> R {
-        // Not yet: borrow + session cost ~2 µs more CPU than a C loop's query (0.78-0.90x at 8 workers; aim 0.9x).
+        // Not yet: borrow + session cost ~2 µs CPU over a C loop (0.85-0.95x at 1 worker, 0.78-0.93x at 8; aim 0.9x).
         // One function for the borrow, the operation and the return: every `async` call
         // costs a frame from the task's allocator, a large part of the fast path.
         var retrying = false
