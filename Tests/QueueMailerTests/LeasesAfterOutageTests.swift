@@ -58,28 +58,52 @@ struct LeasesAfterOutageTests {
         let reaper = Task { await service.reap(until: done) }
         await clock.waitForSleepers(1)
         #expect(queue.reaps.withLock { $0 } == 0, "the database is down")
+        await expectNoReapForALease(service, queue, clock, reapsBefore: 0)
+        done.fire()
+        await reaper.value
+    }
+
+    @Test("a reap that fails as the database goes down is not retried as soon as it is back")
+    func failedReapWaitsForItsRound() async {
+        let (clock, queue) = (ManualClock(), OutageQueue())
+        // A backoff whose first step is shorter than the reaper's interval: a retry would come first.
+        let service = makeService(queue, clock: clock, backoff: { $0 == 1 ? .seconds(1) : .seconds(30) })
+        let done = StopSignal()
+        let reaper = Task { await service.reap(until: done) }  // its first reap finds the database gone
+        await clock.waitForSleepers(1)
+        #expect(queue.reaps.withLock { $0 } == 1)
+        await expectNoReapForALease(service, queue, clock, reapsBefore: 1)
+        done.fire()
+        await reaper.value
+    }
+
+    /// Brings the database back through another part, then checks that the running reaper
+    /// reaps again only once a lease (30 s) has passed, `reapsBefore` reaps until then.
+    private func expectNoReapForALease(
+        _ service: MailerService<ManualClock>, _ queue: OutageQueue, _ clock: ManualClock, reapsBefore: Int
+    ) async {
         queue.down.withLock { $0 = false }
         _ = await service.withDatabase("claim") { 1 }  // another part finds the database back
         for _ in 0..<5 {
             clock.advance(by: .seconds(5))  // the reaper interval, 25 s in all
             await clock.waitForSleepers(1)
         }
-        #expect(queue.reaps.withLock { $0 } == 0, "less than a lease since the database came back")
+        #expect(queue.reaps.withLock { $0 } == reapsBefore, "reaped less than a lease after the database came back")
         clock.advance(by: .seconds(5))
         await clock.waitForSleepers(1)
-        #expect(queue.reaps.withLock { $0 } == 1)
-        done.fire()
-        await reaper.value
+        #expect(queue.reaps.withLock { $0 } == reapsBefore + 1)
     }
 
-    private func makeService(_ queue: OutageQueue, clock: ManualClock) -> MailerService<ManualClock> {
+    private func makeService(
+        _ queue: OutageQueue, clock: ManualClock, backoff: @escaping @Sendable (Int) -> Duration = { _ in .seconds(30) }
+    ) -> MailerService<ManualClock> {
         var settings = QueueSettings()
         settings.lease = .seconds(30)
         settings.reaperInterval = .seconds(5)
         return MailerService(
             queue: queue, transport: RelayProbeTests.ProbeScript(failures: 0), settings: settings,
             classifier: OutcomeClassifier(maximumHint: .seconds(60)) { _ in .seconds(1) },
-            databaseBackoff: { _ in .seconds(30) }, logger: LogCapture().logger(), metrics: MailerMetrics(queue: "q"),
+            databaseBackoff: backoff, logger: LogCapture().logger(), metrics: MailerMetrics(queue: "q"),
             clock: clock)
     }
 }

@@ -42,7 +42,11 @@ extension MailerService {
                 logger.debug("reap_deferred", ["reason": "the database was down less than a lease ago"])
                 continue
             }
-            let reaped = await withDatabase("reap", stop: claimingDone) { try await self.queue.reapExpired() } ?? 0
+            // One try per round: a retry could come right after an outage ends, before the
+            // live instances renewed their leases; the next round checks again first.
+            let reaped =
+                await withDatabaseOnce("reap", nextTry: settings.reaperInterval) { try await self.queue.reapExpired() }
+                ?? 0
             if reaped > 0 {
                 metrics.increment(.reaped, by: reaped)
                 logger.warning("leases_reaped", ["count": reaped])

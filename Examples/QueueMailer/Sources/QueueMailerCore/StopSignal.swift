@@ -57,12 +57,23 @@ public final class StopSignal: Sendable {
     @discardableResult
     public func sleep<C: Clock>(for duration: Duration, clock: C) async -> Bool where C.Duration == Duration {
         if isFired { return true }
+        await Self.sleep(for: duration, clock: clock, endingOnAnyOf: [self])
+        return isFired
+    }
+
+    /// Sleeps for `duration` on `clock`, ending early when any of `signals` fires or the
+    /// calling task is cancelled.
+    public static func sleep<C: Clock>(
+        for duration: Duration, clock: C, endingOnAnyOf signals: [StopSignal]
+    ) async where C.Duration == Duration {
+        if signals.contains(where: \.isFired) { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await clock.sleep(for: duration) }
-            group.addTask { await self.wait() }
+            for signal in signals {
+                group.addTask { await signal.wait() }
+            }
             await group.next()
             group.cancelAll()
         }
-        return isFired
     }
 }
