@@ -40,12 +40,24 @@ final class ServiceRunner: Sendable {
         let pools = Pools(
             database: databasePool,
             relay: SMTPTransport(pool: relayPool, target: configuration.relay.smtpConfiguration()))
+        let routing = SignalRouting()
+        let signals = SignalHandlers(
+            logger: logger, onStop: { routing.stop() }, onReload: { await routing.reload() })
+        defer { signals.cancel() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await databasePool.run() }
             group.addTask { await relayPool.run() }
             do {
-                try await store.requireCurrentSchema()
-                let counts = try await runService(store: store, pools: pools, untilEmpty: untilEmpty)
+                do {
+                    try await routing.startUp { try await store.requireCurrentSchema() }
+                } catch {
+                    guard routing.stopRequested else { throw error }
+                    await pools.shutdown()
+                    logger.info("stopped", ["during": "start-up"])
+                    return 0
+                }
+                let counts = try await runService(
+                    store: store, pools: pools, untilEmpty: untilEmpty, routing: routing)
                 await pools.shutdown()
                 logger.info(
                     "stopped",
@@ -69,16 +81,12 @@ final class ServiceRunner: Sendable {
         }
     }
 
-    private func runService(store: QueueStore, pools: Pools, untilEmpty: Bool) async throws
+    private func runService(store: QueueStore, pools: Pools, untilEmpty: Bool, routing: SignalRouting) async throws
         -> MailerService<ContinuousClock>.RunCounts
     {
         let onTerminal = isatty(STDERR_FILENO) == 1 && untilEmpty
         let service = try makeService(
             store: store, transport: pools.relay, databasePool: pools.database, quiet: onTerminal)
-        let signals = SignalHandlers(
-            logger: logger, onStop: { service.beginShutdown() },
-            onReload: { await self.reload(pools, gate: service.relayGate) })
-        defer { signals.cancel() }
         logger.info(
             "started",
             [
@@ -88,6 +96,8 @@ final class ServiceRunner: Sendable {
                 "tls": configuration.relay.tls.rawValue, "concurrency": configuration.queue.concurrency,
                 "until_empty": untilEmpty,
             ])
+        routing.serving(
+            stop: { service.beginShutdown() }, reload: { await self.reload(pools, gate: service.relayGate) })
         let tickers = Tickers(runner: self, store: store, pools: pools, service: service, progress: onTerminal)
         let tickerTask = Task { await tickers.run() }
         let counts = await service.run(untilEmpty: untilEmpty)
