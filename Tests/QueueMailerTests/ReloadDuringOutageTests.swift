@@ -34,8 +34,58 @@ extension MailerIntegration {
                 #expect(skipped != nil && timedOut != nil && abandoned != nil && reconnected != nil, "\(output)")
                 if let skipped, let timedOut, let abandoned, let reconnected {
                     #expect(skipped < timedOut && timedOut < abandoned && abandoned < reconnected, "\(output)")
+                    // Logins time out after 5 s, the swap after 10: it names its last failed one.
+                    #expect(lines[abandoned].contains("error="), "\(output)")
+                    #expect(!lines[abandoned].contains("no attempt had failed"), "\(output)")
                 }
             }
+        }
+
+        @Test("a reload whose new password is refused keeps the current database and says why")
+        func refusedPasswordNamesTheCause() async throws {
+            let fixture = try await StoreFixture.make(.postgresql)
+            let output: String
+            do {
+                output = try await reloadToRefusedPassword(fixture)
+            } catch {
+                await fixture.tearDown()
+                throw error
+            }
+            await fixture.tearDown()
+            let abandoned = output.split(separator: "\n").first { $0.contains("event=swap_abandoned pool=database") }
+            #expect(abandoned?.contains("password authentication failed") == true, "\(output)")
+            #expect(abandoned?.contains("not-the-password") == false, "\(output)")
+        }
+
+        /// Runs the mailer on `fixture`, reloads it with a password PostgreSQL refuses, waits for
+        /// the swap to give up and for three more sends, stops it; returns its log.
+        private func reloadToRefusedPassword(_ fixture: StoreFixture) async throws -> String {
+            let relay = try SlowLoopbackRelay(finalReplyDelay: .milliseconds(60))
+            let directory = NSTemporaryDirectory() + "queue-mailer-password-" + UUID().uuidString.prefix(8)
+            defer {
+                relay.close()
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+            _ = try await fixture.store().enqueue((1...40).map { sampleRequest("hup-pw-\($0)") }, defaultMaxAttempts: 5)
+            let schema = String(fixture.schema.prefix.dropLast())
+            let (pid, config, logText) = try startMailer(
+                in: directory, connectString: fixture.connectString, schema: schema, relayPort: relay.port,
+                swapTimeout: nil)
+            try await ChildProcess.killing(pid) {
+                try await waitUntil("three sends", log: logText) { relay.acceptedCount >= 3 }
+                let refused = fixture.connectString.replacingOccurrences(
+                    of: #"Pwd=[^;]*"#, with: "Pwd=not-the-password", options: .regularExpression)
+                try writeConfig(config, connectString: refused, schema: schema, relayPort: relay.port, swapTimeout: nil)
+                kill(pid, SIGHUP)
+                try await waitUntil("swap_abandoned", log: logText) { logText().contains("event=swap_abandoned") }
+                let sentBefore = relay.acceptedCount
+                try await waitUntil("three more sends", log: logText) { relay.acceptedCount >= sentBefore + 3 }
+            }
+            kill(pid, SIGTERM)
+            let status = await ChildProcess.wait(pid)
+            let output = logText()
+            #expect(status == 0, "\(output)")
+            return output
         }
 
         /// Runs the mailer on `servers`' PostgreSQL, reloads it to a database out of reach while
@@ -54,16 +104,10 @@ extension MailerIntegration {
             _ = try await fixture.store().enqueue((1...60).map { sampleRequest("hup-pg-\($0)") }, defaultMaxAttempts: 5)
             let schema = String(fixture.schema.prefix.dropLast())
             let directory = NSTemporaryDirectory() + "queue-mailer-reload-" + UUID().uuidString.prefix(8)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let config = directory + "/mailer.json"
-            try writeConfig(
-                config, connectString: connectString, schema: schema, relayPort: relay.port, swapTimeout: swapTimeout)
-            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUEUE_MAILER_") }
-            environment["QUEUE_MAILER_CONFIG"] = config
-            let log = directory + "/mailer.log"
-            let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
-            let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+            let (pid, config, logText) = try startMailer(
+                in: directory, connectString: connectString, schema: schema, relayPort: relay.port,
+                swapTimeout: swapTimeout)
             try await ChildProcess.killing(pid) {
                 try await waitUntil("three sends", log: logText) { relay.acceptedCount >= 3 }
                 try await reloadDuringOutage(pid, servers, log: logText) {
@@ -102,6 +146,22 @@ extension MailerIntegration {
             kill(pid, SIGHUP)
             try await servers.postgres("start")
             try await waitUntil("database_back", log: log) { log().contains("event=database_back") }
+        }
+
+        /// Makes `directory`, writes a configuration there and starts `queue-mailer run` on it,
+        /// logging to a file beside it; returns its pid, the configuration's path and its log.
+        private func startMailer(
+            in directory: String, connectString: String, schema: String, relayPort: Int, swapTimeout: String?
+        ) throws -> (pid: pid_t, config: String, log: @Sendable () -> String) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let config = directory + "/mailer.json"
+            try writeConfig(
+                config, connectString: connectString, schema: schema, relayPort: relayPort, swapTimeout: swapTimeout)
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("QUEUE_MAILER_") }
+            environment["QUEUE_MAILER_CONFIG"] = config
+            let log = directory + "/mailer.log"
+            let pid = try ChildProcess.spawn(SignalTests.binary, ["run"], environment: environment, log: log)
+            return (pid, config, { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" })
         }
 
         private func writeConfig(

@@ -61,6 +61,9 @@ struct PoolParkingPostgresTests {
         let configuration = PoolConfiguration.testing.with {
             $0.minimumConnections = 2
             $0.maximumConnections = 2
+            // A maintenance tick gives parked connections back to the pool, and the borrow
+            // below could then take the worker's (as one did in a loaded run).
+            $0.maintenanceInterval = .seconds(3600)
         }
         try await withPool(Databases.postgres(), configuration: configuration) { pool in
             // Both connections first: the borrow elsewhere takes the one not parked.

@@ -18,6 +18,9 @@ final class ServiceRunner: Sendable {
     /// A reconnect the database coming back asked for and nobody made yet: it was skipped
     /// while a reload's swap was under way, which makes it if the swap gives up.
     let reconnectSkipped = Atomic<Bool>(false)
+    /// The pools' failed connection attempts, for the reason a swap gave up.
+    let databaseAttempts = PoolAttempts()
+    let relayAttempts = PoolAttempts()
 
     init(configuration: MailerConfiguration, configFile: String?, logger: MailerLogger) {
         self.configuration = configuration
@@ -30,10 +33,10 @@ final class ServiceRunner: Sendable {
     func run(untilEmpty: Bool) async throws -> Int32 {
         let databasePool = try ConnectionPool(
             factory: ODBCConnectionFactory(), target: try configuration.database.odbcConnectString(),
-            configuration: try Self.databasePoolConfiguration(configuration.database))
+            configuration: try Self.databasePoolConfiguration(configuration.database), delegate: databaseAttempts)
         let relayPool = try ConnectionPool(
             factory: SMTPSessionFactory(connector: .tcp), target: configuration.relay.smtpConfiguration(),
-            configuration: Self.relayPoolConfiguration(configuration.relay))
+            configuration: Self.relayPoolConfiguration(configuration.relay), delegate: relayAttempts)
         let store = QueueStore(
             database: PooledDatabase(pool: databasePool), schema: MailerApp.schema(configuration), owner: owner,
             queueName: configuration.queue.name, lease: configuration.queue.lease)
@@ -154,7 +157,15 @@ final class ServiceRunner: Sendable {
     /// a warning, since the pool goes on with the settings it had.
     func logSwap(_ pool: String, _ report: SwapReport) {
         if report.abandoned {
-            logger.warning("swap_abandoned", Self.fields(pool, report))
+            let attempts = pool == "database" ? databaseAttempts : relayAttempts
+            // Without a failed attempt, the swap's caller gave up (swap_timeout) on its first.
+            let cause = attempts.lastFailure(of: report.generation) ?? "no attempt had failed yet"
+            logger.warning(
+                "swap_abandoned",
+                [
+                    "pool": pool, "generation": report.generation, "duration": DurationText.format(report.duration),
+                    "error": cause,
+                ])
         } else if report.superseded {
             // Replaced by a later SIGHUP, a reconnect or the shutdown before it took over.
             logger.info("swap_superseded", Self.fields(pool, report))
