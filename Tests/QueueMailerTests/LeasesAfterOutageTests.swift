@@ -51,14 +51,16 @@ struct LeasesAfterOutageTests {
 
     @Test("the reaper leaves leases alone while the database is down and for one lease after it is back")
     func reaperWaitsALeaseAfterRecovery() async {
-        let (clock, queue) = (ManualClock(), OutageQueue())
-        let service = makeService(queue, clock: clock)
+        let (clock, queue, log) = (ManualClock(), OutageQueue(), LogCapture())
+        let service = makeService(queue, clock: clock, log: log)
         service.health.failed("claim", OutageQueue.Down(), retryIn: .seconds(1))
         let done = StopSignal()
         let reaper = Task { await service.reap(until: done) }
         await clock.waitForSleepers(1)
         #expect(queue.reaps.withLock { $0 } == 0, "the database is down")
+        #expect(deferrals(log).last?.contains("the database is down") == true, "\(log.lines)")
         await expectNoReapForALease(service, queue, clock, reapsBefore: 0)
+        #expect(deferrals(log).last?.contains("came back less than a lease ago") == true, "\(log.lines)")
         done.fire()
         await reaper.value
     }
@@ -94,8 +96,14 @@ struct LeasesAfterOutageTests {
         #expect(queue.reaps.withLock { $0 } == reapsBefore + 1)
     }
 
+    /// The reaper's `reap_deferred` lines so far.
+    private func deferrals(_ log: LogCapture) -> [String] {
+        log.lines.filter { $0.contains("event=reap_deferred") }
+    }
+
     private func makeService(
-        _ queue: OutageQueue, clock: ManualClock, backoff: @escaping @Sendable (Int) -> Duration = { _ in .seconds(30) }
+        _ queue: OutageQueue, clock: ManualClock, log: LogCapture = LogCapture(),
+        backoff: @escaping @Sendable (Int) -> Duration = { _ in .seconds(30) }
     ) -> MailerService<ManualClock> {
         var settings = QueueSettings()
         settings.lease = .seconds(30)
@@ -103,7 +111,7 @@ struct LeasesAfterOutageTests {
         return MailerService(
             queue: queue, transport: RelayProbeTests.ProbeScript(failures: 0), settings: settings,
             classifier: OutcomeClassifier(maximumHint: .seconds(60)) { _ in .seconds(1) },
-            databaseBackoff: backoff, logger: LogCapture().logger(), metrics: MailerMetrics(queue: "q"),
+            databaseBackoff: backoff, logger: log.logger(), metrics: MailerMetrics(queue: "q"),
             clock: clock)
     }
 }

@@ -39,7 +39,8 @@ extension MailerService {
     func reap(until claimingDone: StopSignal) async {
         repeat {
             guard mayReap() else {
-                logger.debug("reap_deferred", ["reason": "the database was down less than a lease ago"])
+                let reason = health.up ? "the database came back less than a lease ago" : "the database is down"
+                logger.debug("reap_deferred", ["reason": reason])
                 continue
             }
             // One try per round: a retry could come right after an outage ends, before the
