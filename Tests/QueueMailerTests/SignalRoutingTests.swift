@@ -22,6 +22,22 @@ struct SignalRoutingTests {
         #expect(routing.stopRequested)
     }
 
+    @Test("cancelling the caller cancels the start-up")
+    func callerCancelled() async {
+        let routing = SignalRouting()
+        let entered = StopSignal()
+        let caller = Task {
+            try await routing.startUp {
+                entered.fire()
+                try await Task.sleep(for: .seconds(60))
+            }
+        }
+        await entered.wait()
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(!routing.stopRequested)
+    }
+
     @Test("a stop before the start-up began cancels it as it begins")
     func stopBeforeTheStartUp() async {
         let routing = SignalRouting()

@@ -119,6 +119,7 @@ extension MailerService {
     ///
     /// - Returns: whether `stop` fired.
     private func pauseBeforeRetry(_ delay: Duration, stop: StopSignal?, recovery: StopSignal) async -> Bool {
+        // Not yet: without `stop`, a cancelled task retries with no pause (no caller cancels one today).
         let stops = stop.map { [$0] } ?? []
         let soonest = min(delay, databaseBackoff(1))
         await StopSignal.sleep(for: soonest, clock: clock, endingOnAnyOf: stops)

@@ -49,7 +49,7 @@ final class SignalRouting: Sendable {
         await reload?()
     }
 
-    /// Runs `work` as the start-up, which a stop cancels.
+    /// Runs `work` as the start-up, which a stop cancels, as does cancelling the caller.
     func startUp(_ work: @escaping @Sendable () async throws -> Void) async throws {
         let startup = Task { try await work() }
         let stopped = state.withLock { state in
@@ -57,7 +57,11 @@ final class SignalRouting: Sendable {
             return state.stopRequested
         }
         if stopped { startup.cancel() }
-        try await startup.value
+        try await withTaskCancellationHandler {
+            try await startup.value
+        } onCancel: {
+            startup.cancel()
+        }
     }
 
     /// The service serves from now: signals go to `stop` and `reload`; a stop or a reload
