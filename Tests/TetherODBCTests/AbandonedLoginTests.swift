@@ -13,7 +13,9 @@ struct AbandonedLoginTests {
         let listener = try SilentListener()
         defer { listener.close() }
         var configuration = ODBCConnection.Configuration()
-        configuration.loginTimeout = .seconds(1)
+        // Long enough that the cancel below comes while the login still runs, also on a loaded
+        // machine (with 1 s, one CI run saw the login time out first).
+        configuration.loginTimeout = .seconds(3)
         let login = Task { [target = try silentTarget(listener)] in
             try await ODBCConnection.connect(target, environment: environment, configuration: configuration)
         }
