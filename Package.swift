@@ -46,7 +46,8 @@ let package = Package(
         .target(
             name: "TetherPool", dependencies: ["CTetherSystem", "TetherRetry", "TetherLocking"], swiftSettings: strict),
         .target(
-            name: "TetherODBC", dependencies: ["CTetherODBC", "TetherPool", "TetherLocking"], swiftSettings: strict),
+            name: "TetherODBC", dependencies: ["CTetherODBC", "CTetherSystem", "TetherPool", "TetherLocking"],
+            swiftSettings: strict),
         .target(
             name: "TetherTestKit",
             dependencies: [

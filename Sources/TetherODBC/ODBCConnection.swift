@@ -136,19 +136,18 @@ public final class ODBCConnection: Sendable {
         async throws -> R
     {
         let token = SessionToken()
-        // `@concurrent`: the operation leaves the caller's actor, if any, before a session can
-        // run in place, so a blocking ODBC call never holds an actor (an actor's code may run on
-        // a connection thread when its task prefers ConnectionThreadExecutor).
-        return try await withTaskCancellationHandler { @concurrent in
-            // A task that ConnectionThreadExecutor runs on this very thread needs no hop.
-            if let core = thread.beginSessionHere() {
-                defer { thread.endSessionHere() }
-                return try core.runSession(token, body)
-            }
+        // A task that ConnectionThreadExecutor runs on this very thread needs no hop, unless it
+        // is on an actor: a blocking ODBC call must never hold one (an actor's code may run on a
+        // connection thread when its task prefers ConnectionThreadExecutor).
+        if Self.isNoActor(#isolation), let core = thread.beginSessionHere() {
+            defer { thread.endSessionHere() }
+            return try withSessionCancellation(cancelSlot, token) { try core.runSession(token, body) }
+        }
+        return try await withTaskCancellationHandler {
             // Not yet: a session ending before its caller suspends leaves it on its thread: tasks can stay crossed.
             // `body` does not escape: the caller waits until the thread has run it. Taking it
             // non-escaping spares every session a heap allocation for the caller's closure.
-            return try await withoutActuallyEscaping(body) { body in
+            try await withoutActuallyEscaping(body) { body in
                 let lent = LentBody(body)
                 return try await withUnsafeThrowingContinuation { continuation in
                     let accepted = thread.submit { [thread] core in
@@ -167,6 +166,12 @@ public final class ODBCConnection: Sendable {
         } onCancel: {
             cancelSlot.cancel(token)
         }
+    }
+
+    /// Whether `isolation`, a caller's `#isolation`, is no actor. A function of its own: the
+    /// comparison written out in `withSession` crashes the 6.3 optimiser (CopyPropagation).
+    private static func isNoActor(_ isolation: (any Actor)?) -> Bool {
+        isolation == nil
     }
 
     /// Rolls back an open or aborted transaction and turns autocommit back on, so the next

@@ -1,3 +1,4 @@
+import CTetherSystem
 import Synchronization
 import TetherLocking
 
@@ -196,31 +197,37 @@ struct PoolClock: Clock {
         static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
+    /// For a `ContinuousClock`, its reading in nanoseconds when the pool started; `nil` for
+    /// other clocks, which are read through `read`.
+    private let continuousOrigin: Int64?
     private let read: @Sendable () -> Duration
     private let sleepUntil: @Sendable (_ offset: Duration) async throws -> Void
     let minimumResolution: Duration
 
     init<C: Clock>(_ clock: C) where C.Duration == Duration {
         let origin = clock.now
-        if let continuous = clock as? ContinuousClock, let start = origin as? ContinuousClock.Instant {
-            // Read on every borrow and return: generic, the read went through witness tables
-            // (a sixth of the pool's own time per query); with the concrete type it is one call.
-            read = { continuous.now - start }
-        } else {
-            read = { origin.duration(to: clock.now) }
-        }
+        // Read on every borrow and return: for the usual clock, one system call with nothing
+        // around it (through the generic `Clock` it was a sixth of the pool's own time per query).
+        // Its origin is read just after `origin`: the two differ by well under a microsecond.
+        continuousOrigin = clock is ContinuousClock ? ctether_boottime_nanoseconds() : nil
+        read = { origin.duration(to: clock.now) }
         sleepUntil = { try await clock.sleep(until: origin.advanced(by: $0), tolerance: nil) }
         minimumResolution = clock.minimumResolution
     }
 
-    var now: Instant { Instant(offset: read()) }
+    var now: Instant { Instant(offset: elapsed()) }
 
     func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         try await sleepUntil(deadline.offset)
     }
 
     /// The time since the pool started, as the state machine counts it.
-    func elapsed() -> Duration { read() }
+    func elapsed() -> Duration {
+        if let continuousOrigin {
+            return .nanoseconds(ctether_boottime_nanoseconds() - continuousOrigin)
+        }
+        return read()
+    }
 
     /// Sleeps until `offset` after the pool started.
     func sleep(_ offset: Duration) async throws {

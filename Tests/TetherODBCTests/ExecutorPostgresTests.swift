@@ -46,6 +46,28 @@ struct ExecutorPostgresTests {
         }
     }
 
+    @Test("a preferring task cancelled before a session on its own connection's thread runs nothing")
+    func cancelledBeforeInlineSession() async throws {
+        try await Databases.with(Databases.postgres()) { connection in
+            let task = Task(executorPreference: ConnectionThreadExecutor.shared) {
+                // The first session leaves the task on the connection's thread; the second runs in place.
+                try await connection.withSession { try $0.query("SELECT 1") }
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await connection.withSession { _ in "ran" }
+            }
+            let error = await #expect(throws: ODBCError.self) { try await task.value }
+            #expect(error?.kind == .cancelled)
+            // The same task, with the cancel left out, shows the session it cancelled ran in place.
+            let placement = Task(executorPreference: ConnectionThreadExecutor.shared) { () async throws -> Bool in
+                try await connection.withSession { try $0.query("SELECT 1") }
+                let caller = pthread_self()
+                return try await connection.withSession { _ in pthread_equal(pthread_self(), caller) != 0 }
+            }
+            let ranInPlace = try await placement.value
+            #expect(ranInPlace)
+        }
+    }
+
     @Test("a preferring task that holds a row lock is not queued behind the session waiting for it")
     func lockHolderIsNotQueuedBehindItsWaiter() async throws {
         try await Self.withLockedRowTable("exec_lock") { table, holder, waiter in
