@@ -14,12 +14,14 @@ enum Bench {
         var onConnectionThreads = true
     }
 
-    /// Runs the workers side by side; returns their summed queries per second.
-    static func run(_ options: Options) async throws -> Double {
+    /// Runs the workers side by side; returns their summed queries per second and the
+    /// process's CPU time per query while they counted.
+    static func run(_ options: Options) async throws -> (rate: Double, cpuPerQuery: Double) {
+        let window = CPUWindow(workers: options.workers)
         if options.direct {
-            return try await workers(options) { _ in
+            let rate = try await workers(options) { _ in
                 let connection = try await ODBCConnection.connect(options.connectString)
-                var loop = TimedLoop(options)
+                var loop = TimedLoop(options, window)
                 while loop.goesOn() {
                     loop.count(try await session(on: connection, options.perSession))
                 }
@@ -27,6 +29,7 @@ enum Bench {
                 await connection.close()
                 return rate
             }
+            return (rate, window.microsecondsPerQuery)
         }
         var configuration = PoolConfiguration()
         configuration.minimumConnections = options.workers
@@ -46,7 +49,7 @@ enum Bench {
             let rate = try await workers(options) { _ in
                 // The borrow is written out in the loop: a closure per query would add an async
                 // call of the benchmark's own to what is measured.
-                var loop = TimedLoop(options)
+                var loop = TimedLoop(options, window)
                 while loop.goesOn() {
                     loop.count(try await pool.withConnection { try await session(on: $0, options.perSession) })
                 }
@@ -54,7 +57,7 @@ enum Bench {
             }
             await pool.shutdown()
             try await group.waitForAll()
-            return rate
+            return (rate, window.microsecondsPerQuery)
         }
     }
 
@@ -91,6 +94,7 @@ enum Bench {
 /// One worker's clock: `options.warmup` seconds not counted, then `options.seconds` counted.
 struct TimedLoop {
     private let clock = ContinuousClock()
+    private let window: CPUWindow
     private let seconds: Double
     /// The warm-up's end until counting starts, then the counted time's start. Not optional:
     /// an optional `Instant` costs value-witness calls on every query.
@@ -99,7 +103,8 @@ struct TimedLoop {
     private var counting = false
     private var queries = 0
 
-    init(_ options: Bench.Options) {
+    init(_ options: Bench.Options, _ window: CPUWindow) {
+        self.window = window
         seconds = options.seconds
         start = clock.now + .milliseconds(Int(options.warmup * 1000))
         end = start
@@ -113,8 +118,13 @@ struct TimedLoop {
             start = now
             end = now + .milliseconds(Int(seconds * 1000))
             queries = 0
+            window.workerStarted()
         }
-        return !counting || now < end
+        guard !counting || now < end else {
+            window.workerFinished(queries: queries)
+            return false
+        }
+        return true
     }
 
     mutating func count(_ ran: Int) {

@@ -10,8 +10,9 @@
 // from the cost of the ODBC calls. Worker tasks prefer `ConnectionThreadExecutor`, as we
 // advise for database workers; `--cooperative` leaves them on Swift's cooperative pool, where
 // every session ends with a wake-up of a pool thread. `--warmup S` runs each worker's loop S
-// seconds before it starts counting, as the C peer's WARMUP_SECONDS does. Prints one line:
-// queries per second of all workers together, each worker's count over its own loop time, summed.
+// seconds before it starts counting, as the C peer's WARMUP_SECONDS does. Prints two lines:
+// queries per second of all workers together, each worker's count over its own loop time, summed;
+// then `cpu_us_per_query=X`, the process's CPU time while the workers counted, per query.
 
 @preconcurrency import Glibc
 import TetherODBC
@@ -43,5 +44,6 @@ options.connectString = try ODBCConnectString(parsing: positional[0])
 options.workers = workers
 options.seconds = seconds
 
-let rate = try await Bench.run(options)
-print(Int(rate.rounded()))
+let result = try await Bench.run(options)
+print(Int(result.rate.rounded()))
+print("cpu_us_per_query=\((result.cpuPerQuery * 100).rounded() / 100)")

@@ -6,10 +6,14 @@
  *   raw_odbc_peer CONNECT_STRING WORKERS SECONDS [WARMUP_SECONDS]
  *
  * With WARMUP_SECONDS, each worker first runs the same loop that long without counting.
- * Prints one line: the queries per second of all workers together (each worker's count over
- * its own loop time, summed, so connecting is not counted).
+ * Prints two lines: the queries per second of all workers together (each worker's count over
+ * its own loop time, summed, so connecting is not counted), then `cpu_us_per_query=X`, the
+ * process's CPU time (user and system) from the moment the first worker starts counting to
+ * the moment the last one stops, per counted query.
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,18 @@ static void report(SQLSMALLINT type, SQLHANDLE handle, const char *step) {
     SQLGetDiagRec(type, handle, 1, state, &native, message, sizeof message, &length);
     fprintf(stderr, "raw_odbc_peer: %s failed [%s] %s\n", step, state, message);
     failed = 1;
+}
+
+/* The process's CPU time while the workers count (see the top of this file). */
+static atomic_int counting, finished;
+static double window_opened, window_closed;
+static int worker_count;
+
+static double process_cpu_seconds(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec
+           + usage.ru_stime.tv_usec / 1e6;
 }
 
 struct tally {
@@ -79,9 +95,15 @@ static void *worker(void *argument) {
     if (warmup > 0) {
         loop(statement, now() + warmup);
     }
+    if (atomic_fetch_add(&counting, 1) == 0) {
+        window_opened = process_cpu_seconds();
+    }
     double begin = now();
     tally->count = loop(statement, begin + seconds);
     tally->seconds = now() - begin;
+    if (atomic_fetch_add(&finished, 1) == worker_count - 1) {
+        window_closed = process_cpu_seconds();
+    }
     SQLFreeHandle(SQL_HANDLE_STMT, statement);
     SQLDisconnect(connection);
     SQLFreeHandle(SQL_HANDLE_DBC, connection);
@@ -95,6 +117,7 @@ int main(int argc, char **argv) {
     }
     connect_string = argv[1];
     int workers = atoi(argv[2]);
+    worker_count = workers;
     seconds = atof(argv[3]);
     warmup = argc == 5 ? atof(argv[4]) : 0;
     if (workers < 1 || workers > 256 || seconds <= 0 || warmup < 0) {
@@ -109,13 +132,16 @@ int main(int argc, char **argv) {
         pthread_create(&threads[i], NULL, worker, &tallies[i]);
     }
     double rate = 0;
+    long queries = 0;
     for (int i = 0; i < workers; i++) {
         pthread_join(threads[i], NULL);
         rate += tallies[i].seconds > 0 ? tallies[i].count / tallies[i].seconds : 0;
+        queries += tallies[i].count;
     }
     if (failed) {
         return 1;
     }
     printf("%.0f\n", rate);
+    printf("cpu_us_per_query=%.2f\n", queries > 0 ? (window_closed - window_opened) / queries * 1e6 : 0.0);
     return 0;
 }
