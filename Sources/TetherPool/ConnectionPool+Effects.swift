@@ -10,10 +10,11 @@ import Synchronization
 /// `@unchecked Sendable`: its variables are written only by the one borrower that holds it, or
 /// under the pool's lock, before the lease is handed on through a continuation or a cell's
 /// atomic word, which publish what was written.
+@usableFromInline
 final class PoolLease: @unchecked Sendable {
     private(set) var ticket: PoolStateMachine.Lease
     /// The factory's connection in its ``ConnectionBox``; ``ConnectionPool/connection(of:)`` opens it.
-    let connection: any AnyObject & Sendable
+    @usableFromInline let connection: any AnyObject & Sendable
     /// The active-operation counter of the lease's generation.
     let counter: OperationCounter
     /// The cell the connection may park in when given back (see ``ParkCell``).
@@ -30,7 +31,7 @@ final class PoolLease: @unchecked Sendable {
     /// The stripe of the operation counters this lease's operations count in.
     var stripe: Int { ticket.connectionID }
     var generation: Int { ticket.generation }
-    var needsValidation: Bool { ticket.needsValidation }
+    @usableFromInline var needsValidation: Bool { ticket.needsValidation }
 
     /// Taken again from its cell: the connection is checked first when it waited too long.
     func retake(needsValidation: Bool) {
@@ -228,6 +229,7 @@ extension ConnectionPool {
     }
 
     /// The connection in `box`, which this pool made for one of its factory's connections.
+    @inlinable
     static func open(_ box: any AnyObject & Sendable) -> Factory.Connection {
         // Unchecked: a checked cast asked the runtime on every borrow; the pool boxes only its
         // factory's connections, so the type always matches.
@@ -300,8 +302,9 @@ extension ConnectionPool {
 
 /// A factory's connection as the pool files it: a class of known type, opened without a
 /// dynamic cast (see ``ConnectionPool/open(_:)``).
+@usableFromInline
 final class ConnectionBox<Connection: Sendable>: Sendable {
-    let connection: Connection
+    @usableFromInline let connection: Connection
 
     init(_ connection: Connection) {
         self.connection = connection

@@ -20,7 +20,7 @@ import TetherLocking
 /// ```
 public final class ConnectionPool<Factory: ConnectionFactory>: Sendable {
     typealias Machine = PoolStateMachine
-    typealias Lease = PoolLease
+    @usableFromInline typealias Lease = PoolLease
     typealias State = PoolState
     typealias Effect = PoolEffect
     typealias Job = PoolJob
