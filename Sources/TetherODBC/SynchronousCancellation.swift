@@ -19,7 +19,11 @@ func withSessionCancellation<R>(_ cancelSlot: CancelSlot, _ token: SessionToken,
         },
         first: UnsafeRawPointer(Unmanaged.passUnretained(cancelSlot).toOpaque()),
         second: UnsafeRawPointer(Unmanaged.passUnretained(token).toOpaque()))
-    let record = ctether_add_cancellation(&cancellation)
-    defer { ctether_remove_cancellation(record) }
-    return try body()
+    // The runtime keeps the pointer until the record is removed: a pointer from `&cancellation`
+    // passed to the call would be valid for that call only.
+    return try withUnsafeMutablePointer(to: &cancellation) { cancellation in
+        let record = ctether_add_cancellation(cancellation)
+        defer { ctether_remove_cancellation(record) }
+        return try body()
+    }
 }
