@@ -57,11 +57,12 @@ struct ExecutorPostgresTests {
             }
             let error = await #expect(throws: ODBCError.self) { try await task.value }
             #expect(error?.kind == .cancelled)
-            // The same task, with the cancel left out, shows the session it cancelled ran in place.
+            // The same task, with the cancel left out, shows the session it cancelled ran in place:
+            // a body run in place runs inside the calling task, one queued on the thread in a job
+            // of the thread's own, outside any task.
             let placement = Task(executorPreference: ConnectionThreadExecutor.shared) { () async throws -> Bool in
                 try await connection.withSession { try $0.query("SELECT 1") }
-                let caller = pthread_self()
-                return try await connection.withSession { _ in pthread_equal(pthread_self(), caller) != 0 }
+                return try await connection.withSession { _ in withUnsafeCurrentTask { $0 != nil } }
             }
             let ranInPlace = try await placement.value
             #expect(ranInPlace)
