@@ -121,8 +121,9 @@ let package = Package(
         .testTarget(
             name: "TetherNetTests", dependencies: ["TetherNet", "TetherTestKit", "CTetherOpenSSL", "TetherLocking"],
             swiftSettings: strict),
+        .target(name: "CBenchTurns", path: "Benchmarks/BenchTurns"),
         .executableTarget(
-            name: "ODBCBench", dependencies: ["TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",
+            name: "ODBCBench", dependencies: ["CBenchTurns", "TetherODBC", "TetherPool"], path: "Benchmarks/ODBCBench",
             swiftSettings: strict),
         .testTarget(
             name: "TetherODBCTests", dependencies: ["TetherODBC", "TetherPool", "TetherTestKit", "TetherLocking"],

@@ -1,3 +1,4 @@
+import CBenchTurns
 import TetherODBC
 import TetherPool
 
@@ -12,12 +13,14 @@ enum Bench {
         var direct = false
         /// Run the worker tasks with ``ConnectionThreadExecutor`` as their executor preference.
         var onConnectionThreads = true
+        /// The turns to run in instead of `warmup` and `seconds` (`bench_turns_open`).
+        nonisolated(unsafe) var turns: OpaquePointer?
     }
 
     /// Runs the workers side by side; returns their summed queries per second and the
     /// process's CPU time per query while they counted.
     static func run(_ options: Options) async throws -> (rate: Double, cpuPerQuery: Double) {
-        let window = CPUWindow(workers: options.workers)
+        let window = CPUWindow(workers: options.workers, turns: options.turns)
         if options.direct {
             let rate = try await workers(options) { _ in
                 let connection = try await ODBCConnection.connect(options.connectString)
@@ -91,11 +94,17 @@ enum Bench {
     }
 }
 
-/// One worker's clock: `options.warmup` seconds not counted, then `options.seconds` counted.
+/// One worker's clock: `options.warmup` seconds not counted, then `options.seconds` counted;
+/// or, with `options.turns`, this side's turns until the coordinator ends the run.
 struct TimedLoop {
     private let clock = ContinuousClock()
     private let window: CPUWindow
     private let seconds: Double
+    private let turns: OpaquePointer?
+    /// The turn running now, as the coordinator wrote it.
+    private var turn: CChar = 0
+    /// Counted time of the turns before this one, in seconds.
+    private var countedBefore = 0.0
     /// The warm-up's end until counting starts, then the counted time's start. Not optional:
     /// an optional `Instant` costs value-witness calls on every query.
     private var start: ContinuousClock.Instant
@@ -106,12 +115,16 @@ struct TimedLoop {
     init(_ options: Bench.Options, _ window: CPUWindow) {
         self.window = window
         seconds = options.seconds
+        turns = options.turns
         start = clock.now + .milliseconds(Int(options.warmup * 1000))
         end = start
     }
 
     /// Whether to run another query; starts counting once the warm-up is over.
     mutating func goesOn() -> Bool {
+        if let turns {
+            return bench_turns_seen(turns) == turn || nextTurn(turns)
+        }
         let now = clock.now
         if !counting, now >= start {
             counting = true
@@ -127,16 +140,36 @@ struct TimedLoop {
         return true
     }
 
+    /// Ends the turn that ran, waits for this side's next one (blocking the thread: each worker
+    /// has its own); `false` when the run is over.
+    private mutating func nextTurn(_ turns: OpaquePointer) -> Bool {
+        if counting {
+            countedBefore += Self.seconds(clock.now - start)
+        }
+        let mode = bench_turns_wait(turns, &turn)
+        guard mode >= 0 else {
+            window.workerFinished(queries: queries)
+            return false
+        }
+        counting = mode == 1
+        start = clock.now
+        return true
+    }
+
     mutating func count(_ ran: Int) {
-        queries += ran
+        if counting || turns == nil {
+            queries += ran
+        }
     }
 
     /// Queries per second over the counted time.
     var rate: Double {
-        guard counting else {
-            return 0
-        }
-        let (whole, fraction) = (clock.now - start).components
-        return Double(queries) / (Double(whole) + Double(fraction) / 1e18)
+        let counted = turns == nil ? (counting ? Self.seconds(clock.now - start) : 0) : countedBefore
+        return counted > 0 ? Double(queries) / counted : 0
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (whole, fraction) = duration.components
+        return Double(whole) + Double(fraction) / 1e18
     }
 }

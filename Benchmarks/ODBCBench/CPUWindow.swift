@@ -1,3 +1,4 @@
+import CBenchTurns
 @preconcurrency import Glibc
 import Synchronization
 
@@ -16,9 +17,12 @@ final class CPUWindow: Sendable {
 
     private let workers: Int
     private let state = Mutex(State())
+    /// With turns, the watcher measures the CPU time of the counted turns.
+    private nonisolated(unsafe) let turns: OpaquePointer?
 
-    init(workers: Int) {
+    init(workers: Int, turns: OpaquePointer?) {
         self.workers = workers
+        self.turns = turns
     }
 
     func workerStarted() {
@@ -46,7 +50,8 @@ final class CPUWindow: Sendable {
             guard state.finished == workers, state.queries > 0 else {
                 return 0
             }
-            return (state.closed - state.opened) / Double(state.queries) * 1e6
+            let seconds = turns.map { bench_turns_counted_cpu($0) } ?? state.closed - state.opened
+            return seconds / Double(state.queries) * 1e6
         }
     }
 

@@ -4,12 +4,16 @@
  * fetches and reads the value in a loop until the time is up. No pool, no hops.
  *
  *   raw_odbc_peer CONNECT_STRING WORKERS SECONDS [WARMUP_SECONDS]
+ *   raw_odbc_peer --turns FILE CONNECT_STRING WORKERS
  *
  * With WARMUP_SECONDS, each worker first runs the same loop that long without counting.
+ * With --turns, the workers run in the turns for side 'c' that a coordinator writes to FILE
+ * (see Benchmarks/BenchTurns/include/bench_turns.h) until it ends the run.
  * Prints two lines: the queries per second of all workers together (each worker's count over
- * its own loop time, summed, so connecting is not counted), then `cpu_us_per_query=X`, the
- * process's CPU time (user and system) from the moment the first worker starts counting to
- * the moment the last one stops, per counted query.
+ * its own counted loop time, summed, so connecting is not counted), then `cpu_us_per_query=X`,
+ * the process's CPU time (user and system) while the workers counted, per counted query: from
+ * the moment the first worker starts counting to the moment the last one stops, or, with
+ * turns, summed over the counted turns.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,10 +25,14 @@
 #include <sql.h>
 #include <sqlext.h>
 
+#include "bench_turns.h"
+
 static SQLHENV environment;
 static const char *connect_string;
 static double seconds, warmup;
 static volatile int failed;
+/* Set with --turns: the workers run when the coordinator says. */
+static struct bench_turns *turns;
 
 static double now(void) {
     struct timespec ts;
@@ -58,23 +66,47 @@ struct tally {
     double seconds;
 };
 
-/* Executes, fetches and reads `SELECT 1` until `end`; returns how many times. */
+/* Executes, fetches and reads `SELECT 1` once; 0 after reporting a failure. */
+static int query(SQLHSTMT statement) {
+    SQLBIGINT value = 0;
+    SQLLEN indicator = 0;
+    if (!SQL_SUCCEEDED(SQLExecute(statement)) || !SQL_SUCCEEDED(SQLFetch(statement))
+        || !SQL_SUCCEEDED(SQLGetData(statement, 1, SQL_C_SBIGINT, &value, sizeof value, &indicator))
+        || value != 1) {
+        report(SQL_HANDLE_STMT, statement, "SELECT 1");
+        return 0;
+    }
+    SQLFreeStmt(statement, SQL_CLOSE);
+    return 1;
+}
+
+/* Runs the query until `end`; returns how many times. */
 static long loop(SQLHSTMT statement, double end) {
     long count = 0;
-    while (!failed && now() < end) {
-        SQLBIGINT value = 0;
-        SQLLEN indicator = 0;
-        if (!SQL_SUCCEEDED(SQLExecute(statement)) || !SQL_SUCCEEDED(SQLFetch(statement))
-            || !SQL_SUCCEEDED(SQLGetData(statement, 1, SQL_C_SBIGINT, &value, sizeof value, &indicator))
-            || value != 1) {
-            report(SQL_HANDLE_STMT, statement, "SELECT 1");
-            break;
-        }
-        SQLFreeStmt(statement, SQL_CLOSE);
+    while (!failed && now() < end && query(statement)) {
         count++;
     }
     return count;
 }
+
+/* Runs the query in this side's turns until the run ends, counting in the counted ones. */
+static void take_turns(SQLHSTMT statement, struct tally *tally) {
+    char turn;
+    int counted;
+    while (!failed && (counted = bench_turns_wait(turns, &turn)) >= 0) {
+        double begin = now();
+        long count = 0;
+        while (!failed && bench_turns_seen(turns) == turn && query(statement)) {
+            count++;
+        }
+        if (counted) {
+            tally->count += count;
+            tally->seconds += now() - begin;
+        }
+    }
+}
+
+static void counted_loop(SQLHSTMT statement, struct tally *tally);
 
 static void *worker(void *argument) {
     struct tally *tally = argument;
@@ -92,6 +124,19 @@ static void *worker(void *argument) {
         report(SQL_HANDLE_STMT, statement, "SQLPrepare");
         return NULL;
     }
+    if (turns) {
+        take_turns(statement, tally);
+    } else {
+        counted_loop(statement, tally);
+    }
+    SQLFreeHandle(SQL_HANDLE_STMT, statement);
+    SQLDisconnect(connection);
+    SQLFreeHandle(SQL_HANDLE_DBC, connection);
+    return NULL;
+}
+
+/* The timed run: WARMUP_SECONDS not counted, then SECONDS counted. */
+static void counted_loop(SQLHSTMT statement, struct tally *tally) {
     if (warmup > 0) {
         loop(statement, now() + warmup);
     }
@@ -104,22 +149,27 @@ static void *worker(void *argument) {
     if (atomic_fetch_add(&finished, 1) == worker_count - 1) {
         window_closed = process_cpu_seconds();
     }
-    SQLFreeHandle(SQL_HANDLE_STMT, statement);
-    SQLDisconnect(connection);
-    SQLFreeHandle(SQL_HANDLE_DBC, connection);
-    return NULL;
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4 && argc != 5) {
-        fprintf(stderr, "usage: raw_odbc_peer CONNECT_STRING WORKERS SECONDS [WARMUP_SECONDS]\n");
+    if (argc == 5 && strcmp(argv[1], "--turns") == 0) {
+        if (!(turns = bench_turns_open(argv[2], 'c'))) {
+            return 2;
+        }
+        argv += 2;
+        argc = 4;
+        seconds = 1;
+    } else if (argc == 4 || argc == 5) {
+        seconds = atof(argv[3]);
+        warmup = argc == 5 ? atof(argv[4]) : 0;
+    } else {
+        fprintf(stderr, "usage: raw_odbc_peer CONNECT_STRING WORKERS SECONDS [WARMUP_SECONDS]\n"
+                        "       raw_odbc_peer --turns FILE CONNECT_STRING WORKERS\n");
         return 2;
     }
     connect_string = argv[1];
     int workers = atoi(argv[2]);
     worker_count = workers;
-    seconds = atof(argv[3]);
-    warmup = argc == 5 ? atof(argv[4]) : 0;
     if (workers < 1 || workers > 256 || seconds <= 0 || warmup < 0) {
         fprintf(stderr, "raw_odbc_peer: WORKERS must be 1...256, SECONDS positive, WARMUP_SECONDS not negative\n");
         return 2;
@@ -142,6 +192,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("%.0f\n", rate);
-    printf("cpu_us_per_query=%.2f\n", queries > 0 ? (window_closed - window_opened) / queries * 1e6 : 0.0);
+    double cpu = turns ? bench_turns_counted_cpu(turns) : window_closed - window_opened;
+    printf("cpu_us_per_query=%.2f\n", queries > 0 ? cpu / queries * 1e6 : 0.0);
     return 0;
 }
