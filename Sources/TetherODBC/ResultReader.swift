@@ -16,9 +16,11 @@ struct ResultReader {
         let types: [Int32]
     }
 
-    /// Reads every row; `shape` is reused when the column count still matches, else described anew.
-    func readAll(shape: inout Shape?) throws(ODBCError) -> [ODBCRow] {
-        guard let current = try currentShape(&shape) else {
+    /// Reads every row; `shape` is reused when the column count still matches, else described
+    /// anew. With `fixed`, the count cannot change (``StatementHandle/namesItsColumns``): a
+    /// shape described before is reused without asking.
+    func readAll(shape: inout Shape?, fixed: Bool) throws(ODBCError) -> [ODBCRow] {
+        guard let current = try currentShape(&shape, fixed: fixed) else {
             return []
         }
         var rows: [ODBCRow] = []
@@ -30,8 +32,8 @@ struct ResultReader {
 
     /// Reads the first row, or `nil` when there is none; the rest stay unread for the caller
     /// to close the cursor on.
-    func readFirst(shape: inout Shape?) throws(ODBCError) -> ODBCRow? {
-        guard let current = try currentShape(&shape), try fetch() else {
+    func readFirst(shape: inout Shape?, fixed: Bool) throws(ODBCError) -> ODBCRow? {
+        guard let current = try currentShape(&shape, fixed: fixed), try fetch() else {
             return nil
         }
         return try readRow(current)
@@ -39,7 +41,10 @@ struct ResultReader {
 
     /// The result's shape, described anew when its column count differs from `shape`'s;
     /// `nil` when the statement returned no result columns.
-    private func currentShape(_ shape: inout Shape?) throws(ODBCError) -> Shape? {
+    private func currentShape(_ shape: inout Shape?, fixed: Bool) throws(ODBCError) -> Shape? {
+        if fixed, let shape {
+            return shape
+        }
         var count: SQLSMALLINT = 0
         try check(SQLNumResultCols(statement, &count), "SQLNumResultCols", SQL_HANDLE_STMT, statement, secrets)
         guard count > 0 else {

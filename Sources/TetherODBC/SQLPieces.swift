@@ -11,6 +11,9 @@ struct SQLPieces {
     /// `false` when a comment, literal or quoted identifier runs to the end of the text
     /// unclosed, so the words after its start could not be told apart from its content.
     private(set) var isComplete = true
+    /// Whether a `*` stands outside comments, literals and quoted identifiers: `SELECT *`,
+    /// `t.*`, or a product.
+    private(set) var hasAsterisk = false
 
     private let bytes: [UInt8]
     private var index = 0
@@ -53,8 +56,18 @@ struct SQLPieces {
                 index += 1
             }
         default:
+            hasAsterisk = hasAsterisk || byte == UInt8(ascii: "*")
             index += 1
         }
+    }
+
+    /// Whether the text is one query that names each of its result columns: a `SELECT`,
+    /// `WITH` or `VALUES` without a `*` (a product counts too, to be safe). A statement
+    /// prepared from it returns as many columns on every run, whatever DDL runs meanwhile;
+    /// `SELECT *` may return more after another connection added a column.
+    var namesItsColumns: Bool {
+        isComplete && !hasAsterisk && statements.count == 1
+            && ["SELECT", "WITH", "VALUES"].contains(statements[0][0])
     }
 
     private mutating func endStatement() {

@@ -47,7 +47,11 @@ struct StatementCache<Statement: CachedStatement> {
         statement.lastUse = clock
         if statement.isTaken {
             statement.isTaken = false
-            last = statement
+            // A loop running one statement puts back the one already `last`: storing it again
+            // would cost a retain and a release.
+            if last !== statement {
+                last = statement
+            }
             return nil
         }
         guard capacity > 0, statements[statement.sql] == nil else {

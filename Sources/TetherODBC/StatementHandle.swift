@@ -15,6 +15,9 @@ final class StatementHandle: CachedStatement {
     /// Whether the SQL rolls back (`ROLLBACK`, also `ROLLBACK TO` a savepoint; PostgreSQL's
     /// `ABORT`), also in a batch: it may undo DDL that statements prepared since then describe.
     let rollsBack: Bool
+    /// Whether the SQL names each result column (``SQLPieces/namesItsColumns``): once a run
+    /// described them, later runs read rows without asking the driver for the count again.
+    let namesItsColumns: Bool
     /// Unchecked: only the connection's thread runs the statement, one execution at a time, and
     /// the reader passed it `inout` calls only the driver. A checked access costs a thread-local
     /// lookup on every execution.
@@ -33,9 +36,11 @@ final class StatementHandle: CachedStatement {
         self.handle = handle
         self.sql = sql
         self.transactionControl = TransactionControl.effect(of: sql)
-        let statements = SQLPieces(sql).statements
+        let pieces = SQLPieces(sql)
+        let statements = pieces.statements
         self.changesSchema = statements.contains { ["CREATE", "DROP", "ALTER"].contains($0[0]) }
         self.rollsBack = statements.contains { ["ROLLBACK", "ABORT"].contains($0[0]) }
+        self.namesItsColumns = pieces.namesItsColumns
         if queryTimeoutSeconds > 0 {
             let timeout = ctether_SQLPOINTER_FROM_ULEN(SQLULEN(queryTimeoutSeconds))
             let set = SQLSetStmtAttr(handle, SQLINTEGER(SQL_ATTR_QUERY_TIMEOUT), timeout, 0)
@@ -97,9 +102,9 @@ final class StatementHandle: CachedStatement {
                 try check(SQLRowCount(handle, &rowCount), "SQLRowCount", SQL_HANDLE_STMT, handle, secrets)
                 result.rowCount = Int(rowCount)
             case .rows where hasResult:
-                result.rows = try reader.readAll(shape: &shape)
+                result.rows = try reader.readAll(shape: &shape, fixed: namesItsColumns)
             case .firstRow where hasResult:
-                result.firstRow = try reader.readFirst(shape: &shape)
+                result.firstRow = try reader.readFirst(shape: &shape, fixed: namesItsColumns)
             case .rows, .firstRow:
                 break
             }

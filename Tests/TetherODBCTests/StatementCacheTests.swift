@@ -36,6 +36,25 @@ struct StatementCacheTests {
         }
     }
 
+    @Test("a cached query that names its columns reads them the same after another connection added one")
+    func namedColumnsAfterDDL() async throws {
+        try await Self.withJobsTable { table, addName in
+            try await Databases.with(Databases.postgres()) { connection in
+                let query = "SELECT id FROM \(table) WHERE id = ?"
+                for _ in 0..<2 {
+                    _ = try await connection.withSession { try $0.queryFirst(query, [.int(1)]) }
+                }
+                try await Databases.administer(addName)
+                let row = try await connection.withSession { try $0.queryFirst(query, [.int(1)]) }
+                #expect(row?.values == [.int(1)])
+                #expect(row?.columns.names == ["id"])
+                // A query with `*` still sees the new column, on the same connection.
+                let all = try await connection.withSession { try $0.query("SELECT * FROM \(table)")[0] }
+                #expect(all.columns.names == ["id", "name"])
+            }
+        }
+    }
+
     @Test("inside a transaction the failure is reported, and the next use prepares the query again")
     func reportsInsideATransaction() async throws {
         try await Self.withJobsTable { table, addName in
