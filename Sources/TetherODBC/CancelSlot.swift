@@ -80,8 +80,12 @@ final class CancelSlot: Sendable {
     }
 
     /// Cancels whichever session is running now, if any.
+    ///
+    /// The session is marked and its statement stopped while the record is held: the session
+    /// can then neither end nor start or finish a call, so the mark lands on this session even
+    /// though its token serves every session the connection runs in place.
     func cancelRunning() {
-        let running = cancelling.withLock { _ -> SessionToken? in
+        let stopped = cancelling.withLock { _ -> (SessionToken, Int)? in
             while true {
                 let current = word.load(ordering: .sequentiallyConsistent)
                 guard current != 0 else {
@@ -93,15 +97,21 @@ final class CancelSlot: Sendable {
                 .exchanged {
                     defer { word.store(current, ordering: .sequentiallyConsistent) }
                     // Held, the session cannot end, so its token is alive to be retained here.
-                    return Unmanaged<SessionToken>.fromOpaque(
+                    let session = Unmanaged<SessionToken>.fromOpaque(
                         UnsafeRawPointer(bitPattern: current & ~Self.executingBit)!
                     )
                     .takeUnretainedValue()
+                    session.isCancelled.store(true, ordering: .sequentiallyConsistent)
+                    guard current & Self.executingBit != 0 else {
+                        return nil
+                    }
+                    cancelStatement(statement)
+                    return (session, execution)
                 }
             }
         }
-        if let running {
-            cancel(running)
+        if let (session, execution) = stopped {
+            repeatCancel(session, execution, after: Self.firstRepeat)
         }
     }
 
@@ -178,9 +188,16 @@ final class CancelSlot: Sendable {
     }
 }
 
-/// One `withSession` call, as cancellation sees it.
+/// One `withSession` call, as cancellation sees it; or, reused, each session a connection
+/// runs in place, one after another (see ``ConnectionCore/inPlaceToken``).
 final class SessionToken: Sendable {
     let isCancelled = Atomic<Bool>(false)
 
     var wasCancelled: Bool { isCancelled.load(ordering: .relaxed) }
+
+    /// Not cancelled, for the next session run in place; before its cancellation handler is
+    /// added, which marks it at once when the task is cancelled already.
+    func reuse() {
+        isCancelled.store(false, ordering: .sequentiallyConsistent)
+    }
 }

@@ -25,6 +25,13 @@ final class ConnectionCore {
     var schemaChangedInTransaction = false
     /// The session running now; `nil` for work outside sessions (reset, shutdown).
     private(set) var session: SessionToken?
+    /// Counts sessions, so that an ``ODBCSession`` kept past its call stays invalid when a
+    /// later session has the same token (one run in place, ``inPlaceToken``).
+    private(set) var sessionNumber = 0
+    /// The token of every session run in place on this thread, one at a time: such a session
+    /// removes its cancellation handler before it ends, so no cancel meant for it arrives
+    /// later, and none costs an allocation.
+    let inPlaceToken = SessionToken()
     /// Unchecked: only this connection's thread touches the cache, and no cache operation
     /// calls out to code that could reach it again. A checked access costs a thread-local
     /// lookup, twice per statement run.
@@ -85,10 +92,11 @@ final class ConnectionCore {
             throw ODBCError.closed("withSession")
         }
         session = token
+        sessionNumber &+= 1
         defer {
             resetFlag.needsReset.store(isManualCommit || hasSQLTransaction, ordering: .releasing)
         }
-        return try body(ODBCSession(core: self, token: token))
+        return try body(ODBCSession(core: self, token: token, number: sessionNumber))
     }
 
     /// The cached prepared statement for `sql`, preparing it on first use.

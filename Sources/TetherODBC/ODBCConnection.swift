@@ -135,14 +135,16 @@ public final class ODBCConnection: Sendable {
     nonisolated(nonsending) public func withSession<R: Sendable>(_ body: @Sendable (ODBCSession) throws -> R)
         async throws -> R
     {
-        let token = SessionToken()
         // A task that ConnectionThreadExecutor runs on this very thread needs no hop, unless it
         // is on an actor: a blocking ODBC call must never hold one (an actor's code may run on a
         // connection thread when its task prefers ConnectionThreadExecutor).
         if Self.isNoActor(#isolation), let core = thread.beginSessionHere() {
             defer { thread.endSessionHere() }
+            let token = core.inPlaceToken
+            token.reuse()
             return try withSessionCancellation(cancelSlot, token) { try core.runSession(token, body) }
         }
+        let token = SessionToken()
         return try await withTaskCancellationHandler {
             // Not yet: a session ending before its caller suspends leaves it on its thread: tasks can stay crossed.
             // `body` does not escape: the caller waits until the thread has run it. Taking it

@@ -10,10 +10,13 @@
 public struct ODBCSession {
     let core: ConnectionCore
     let token: SessionToken
+    /// The connection's count of sessions when this one began.
+    let number: Int
 
-    init(core: ConnectionCore, token: SessionToken) {
+    init(core: ConnectionCore, token: SessionToken, number: Int) {
         self.core = core
         self.token = token
+        self.number = number
     }
 
     /// Runs a statement and returns the number of rows it changed (-1 when the driver cannot tell).
@@ -124,7 +127,7 @@ public struct ODBCSession {
     /// Whether the `withSession` call this session was given to still runs: the connection's
     /// running session is this one. `user` names what was used: the session or its statement.
     fileprivate func checkValid(_ operation: String, user: String = "the session") throws(ODBCError) {
-        guard core.session === token else {
+        guard core.session === token && core.sessionNumber == number else {
             throw .invalidArgument(operation, "\(user) was used after its withSession call returned")
         }
     }

@@ -50,8 +50,8 @@ struct ExecutorPostgresTests {
     func cancelledBeforeInlineSession() async throws {
         try await Databases.with(Databases.postgres()) { connection in
             let task = Task(executorPreference: ConnectionThreadExecutor.shared) {
-                // The first session leaves the task on the connection's thread; the second runs in place.
-                try await connection.withSession { try $0.query("SELECT 1") }
+                // Once the task runs on the connection's thread, its next session runs in place.
+                try await connection.settleOnThread()
                 withUnsafeCurrentTask { $0?.cancel() }
                 return try await connection.withSession { _ in "ran" }
             }
@@ -61,7 +61,7 @@ struct ExecutorPostgresTests {
             // a body run in place runs inside the calling task, one queued on the thread in a job
             // of the thread's own, outside any task.
             let placement = Task(executorPreference: ConnectionThreadExecutor.shared) { () async throws -> Bool in
-                try await connection.withSession { try $0.query("SELECT 1") }
+                try await connection.settleOnThread()
                 return try await connection.withSession { _ in withUnsafeCurrentTask { $0 != nil } }
             }
             let ranInPlace = try await placement.value

@@ -20,7 +20,8 @@ struct NamedColumnsTests {
     @Test(
         "an asterisk, a command, a batch or unfinished text does not",
         arguments: [
-            "SELECT * FROM jobs", "SELECT j.* FROM jobs j", "SELECT 2 * 3", "WITH x AS (SELECT * FROM t) SELECT a FROM x",
+            "SELECT * FROM jobs", "SELECT j.* FROM jobs j", "SELECT 2 * 3",
+            "WITH x AS (SELECT * FROM t) SELECT a FROM x",
             "UPDATE jobs SET state = 1 RETURNING id", "CALL refresh()", "SELECT 1; SELECT 2", "SELECT 'unclosed",
             "", "-- only a comment",
         ])
