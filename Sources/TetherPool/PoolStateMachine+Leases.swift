@@ -68,16 +68,18 @@ extension PoolStateMachine {
             forgetAffinity(of: slot)
             return []
         }
-        guard slot.state == .leased, var generation = generations[slot.generation] else {
+        // The generation is changed in place through its index, as the slot is: a copy taken
+        // out and stored back cost two hash lookups and two copies of it on every return.
+        guard slot.state == .leased, let place = generations.index(forKey: slot.generation) else {
             impossible("release", "connection \(slot.id) is \(slot.state)")
         }
-        generation.leased -= 1
-        if generation.phase == .draining {
-            generation.drained += 1
+        generations.values[place].leased -= 1
+        let phase = generations.values[place].phase
+        if phase == .draining {
+            generations.values[place].drained += 1
         }
-        generations[slot.generation] = generation
         let keeps = disposition == .reusable || disposition == .unused
-        if keeps, generation.phase == .current, lifecycle == .running, !slot.closeOnRelease {
+        if keeps, phase == .current, lifecycle == .running, !slot.closeOnRelease {
             slots.values[index].state = .idle
             if disposition == .reusable {
                 slots.values[index].lastUsed = lastUsed ?? now
@@ -89,6 +91,7 @@ extension PoolStateMachine {
             }
             return serve(slot.id, now: now)
         }
+        let generation = generations.values[place]
         var actions: [Action]
         switch disposition {
         case .discard(let reason):
@@ -173,7 +176,9 @@ extension PoolStateMachine {
         slots.values[index].state = .leased
         slots.values[index].holder = holder
         slots.values[index].suspect = false
-        generations[slot.generation]?.leased += 1
+        if let place = generations.index(forKey: slot.generation) {
+            generations.values[place].leased += 1
+        }
         leasedTotal += 1
         return lease
     }
