@@ -84,7 +84,8 @@ bench-pool-peers: deps
 	$(SWIFT) build -c release --product PoolPeersBenchmark $(SWIFT_FLAGS)
 	mkdir -p .build/bench/java
 	javac -d .build/bench/java -cp /usr/share/java/HikariCP.jar Benchmarks/Peers/HikariSelectOne.java
-	cc -O2 -Wall -o .build/bench/raw_odbc_peer Benchmarks/ODBCPeer/raw_odbc_peer.c -lodbc -lpthread
+	cc -O2 -Wall -I Benchmarks/BenchTurns/include -o .build/bench/raw_odbc_peer Benchmarks/ODBCPeer/raw_odbc_peer.c \
+		Benchmarks/BenchTurns/bench_turns.c -lodbc -lpthread
 	scripts/with-test-servers.sh /usr/bin/python3 Benchmarks/Peers/bench_pool_peers.py \
 		.build/release/PoolPeersBenchmark .build/bench/raw_odbc_peer .build/bench/java
 	/usr/bin/python3 Benchmarks/Peers/chart.py
