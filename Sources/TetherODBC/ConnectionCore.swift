@@ -25,8 +25,8 @@ final class ConnectionCore {
     var schemaChangedInTransaction = false
     /// The session running now; `nil` for work outside sessions (reset, shutdown).
     private(set) var session: SessionToken?
-    /// Counts sessions, so that an ``ODBCSession`` kept past its call stays invalid when a
-    /// later session has the same token (one run in place, ``inPlaceToken``).
+    /// Counts sessions: an ``ODBCSession`` is valid while the count is the one it began with,
+    /// also when a later session has the same token (one run in place, ``inPlaceToken``).
     private(set) var sessionNumber = 0
     /// The token of every session run in place on this thread, one at a time: such a session
     /// removes its cancellation handler before it ends, so no cancel meant for it arrives
@@ -96,7 +96,7 @@ final class ConnectionCore {
         defer {
             resetFlag.needsReset.store(isManualCommit || hasSQLTransaction, ordering: .releasing)
         }
-        return try body(ODBCSession(core: self, token: token, number: sessionNumber))
+        return try body(ODBCSession(core: self, number: sessionNumber))
     }
 
     /// The cached prepared statement for `sql`, preparing it on first use.

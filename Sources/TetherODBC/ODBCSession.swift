@@ -9,13 +9,12 @@
 /// belongs to, and is valid while that call runs. Making none costs no allocation per session.
 public struct ODBCSession {
     let core: ConnectionCore
-    let token: SessionToken
-    /// The connection's count of sessions when this one began.
+    /// The connection's count of sessions when this one began: it names this `withSession`
+    /// call, also when a later session has the same token (one run in place).
     let number: Int
 
-    init(core: ConnectionCore, token: SessionToken, number: Int) {
+    init(core: ConnectionCore, number: Int) {
         self.core = core
-        self.token = token
         self.number = number
     }
 
@@ -127,7 +126,7 @@ public struct ODBCSession {
     /// Whether the `withSession` call this session was given to still runs: the connection's
     /// running session is this one. `user` names what was used: the session or its statement.
     fileprivate func checkValid(_ operation: String, user: String = "the session") throws(ODBCError) {
-        guard core.session === token && core.sessionNumber == number else {
+        guard core.session != nil && core.sessionNumber == number else {
             throw .invalidArgument(operation, "\(user) was used after its withSession call returned")
         }
     }

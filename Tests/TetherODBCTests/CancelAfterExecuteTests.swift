@@ -29,7 +29,7 @@ struct CancelAfterExecuteTests {
                 SQLFreeStmt(statement.handle, SQLUSMALLINT(SQL_CLOSE))
                 #expect(SQLExecute(statement.handle) == SQLRETURN(SQL_SUCCESS))
                 SQLCancel(statement.handle)
-                session.token.isCancelled.store(true, ordering: .sequentiallyConsistent)
+                core.session!.isCancelled.store(true, ordering: .sequentiallyConsistent)
                 let cancelled = #expect(throws: ODBCError.self) {
                     try statement.read(.firstRow, hasResult: true, session: core, secrets: core.secrets)
                 }
